@@ -1,0 +1,135 @@
+// swift-tools-version:6.1
+//
+// Meeting — a self-hosted, scalable, enterprise video-meeting system.
+// The layout follows docs/architecture.md: Media/ (pure protocol and media code), Server/ (the `meeting`
+// binary and one library per server), Client/ (the `meetclient` binary), Tests/, Fixtures/.
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+/// A `.systemLibrary` target under Media/System with its pkg-config name and the Debian package that provides it.
+func systemLibrary(_ name: String, pkgConfig: String, apt: String) -> Target {
+    .systemLibrary(name: name, path: "Media/System/\(name)", pkgConfig: pkgConfig, providers: [.apt([apt])])
+}
+
+let package = Package(
+    name: "Meeting",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "meeting", targets: ["Meeting"]),
+        .executable(name: "meetclient", targets: ["MeetClientCLI"]),
+        .library(name: "STUN", targets: ["STUN"]),
+        .library(name: "RTP", targets: ["RTP"]),
+        .library(name: "SDP", targets: ["SDP"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        // MARK: C libraries (Debian -dev packages; .ci/run installs them) and the shim for macros/variadics.
+        systemLibrary("COpenSSL", pkgConfig: "openssl", apt: "libssl-dev"),
+        systemLibrary("CSRTP", pkgConfig: "libsrtp2", apt: "libsrtp2-dev"),
+        systemLibrary("COpus", pkgConfig: "opus", apt: "libopus-dev"),
+        systemLibrary("CVPX", pkgConfig: "vpx", apt: "libvpx-dev"),
+        systemLibrary("CALSA", pkgConfig: "alsa", apt: "libasound2-dev"),
+        systemLibrary("CV4L2", pkgConfig: "libv4l2", apt: "libv4l-dev"),
+        .target(
+            name: "CMediaShims",
+            dependencies: ["COpenSSL", "COpus", "CVPX", "CV4L2"],
+            path: "Media/CMediaShims"
+        ),
+
+        // MARK: Media — wire formats and media code. Imports at most NIOCore; never Server or Client.
+        .target(
+            name: "STUN",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio"), "COpenSSL"],
+            path: "Media/STUN",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "RTP",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+            path: "Media/RTP",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SDP",
+            path: "Media/SDP",
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Server — one library per server, the `meeting` executable holds commands only.
+        .target(
+            name: "ServerKit",
+            path: "Server/ServerKit",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "Meeting",
+            dependencies: [
+                "ServerKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Server/Meeting",
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Client
+        .target(
+            name: "MeetClient",
+            path: "Client/MeetClient",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "MeetClientCLI",
+            dependencies: [
+                "MeetClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Client/MeetClientCLI",
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Tests
+        .target(
+            name: "TestSupport",
+            path: "Tests/TestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SystemLibrariesTests",
+            dependencies: ["CMediaShims", "COpenSSL", "CSRTP", "COpus", "CVPX", "CALSA", "CV4L2", "TestSupport"],
+            path: "Tests/SystemLibrariesTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "STUNTests",
+            dependencies: ["STUN", "TestSupport", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Tests/STUNTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RTPTests",
+            dependencies: ["RTP", "TestSupport", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Tests/RTPTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SDPTests",
+            dependencies: ["SDP", "TestSupport"],
+            path: "Tests/SDPTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["TestSupport"],
+            path: "Tests/CLITests",
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -126,8 +126,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "ServerKitTests",
+            dependencies: ["ServerKit"],
+            path: "Tests/ServerKitTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "CLITests",
-            dependencies: ["TestSupport"],
+            dependencies: ["Meeting", "MeetClientCLI"],
             path: "Tests/CLITests",
             swiftSettings: swiftSettings
         ),

@@ -1,0 +1,64 @@
+import ArgumentParser
+import ServerKit
+
+/// `meeting turnserver`: STUN/TURN relay.
+struct TURNServerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "turnserver",
+        abstract: "STUN/TURN relay (UDP, TCP, TLS) so participants behind NAT and firewalls reach the meeting.",
+        discussion: """
+            Example:
+              meeting turnserver --secret S --port 3478 --ip 203.0.113.7 --apiserver apiserver.example.com:443
+            Relaying to loopback, private, link-local and metadata addresses is denied unless --allow-peer says so.
+            Firewall: open --port (UDP and TCP), --tls-port (TCP) and --relay-ports (UDP).
+            """
+    )
+
+    @OptionGroup var secret: DeploymentSecretOptions
+    @Option(name: .customLong("port"), help: "STUN/TURN port on UDP and TCP.")
+    var port: UInt16 = 3478
+    @Option(name: .customLong("ip"), help: ArgumentHelp("The address clients reach this server at (public IP for outside users).", valueName: "ip"))
+    var ip: String
+    @Option(name: .customLong("apiserver"), help: ArgumentHelp("The apiserver to register with.", valueName: "host:port"))
+    var apiserver: String?
+    @Option(name: .customLong("listen"), help: ArgumentHelp("Local address to listen on; repeatable (default: all).", valueName: "addr"))
+    var listen: [String] = []
+    @Option(name: .customLong("tls-port"), help: "TURN over TLS port (e.g. 443); needs --cert/--certkey.")
+    var tlsPort: UInt16?
+    @OptionGroup var certificate: CertificateOptions
+    @Option(name: .customLong("relay-ports"), help: ArgumentHelp("UDP ports for relayed addresses.", valueName: "low-high"))
+    var relayPorts: String = "49152-65535"
+    @Option(name: .customLong("realm"), help: "Realm for long-term credentials.")
+    var realm: String = "meeting"
+    @Option(name: .customLong("static-auth-secret"), help: "Accept coturn's TURN REST credentials made with this raw key.")
+    var staticAuthSecret: String?
+    @Option(name: .customLong("allow-peer"), help: ArgumentHelp("Allow relaying to this CIDR; repeatable.", valueName: "cidr"))
+    var allowPeer: [String] = []
+    @Option(name: .customLong("deny-peer"), help: ArgumentHelp("Deny relaying to this CIDR; repeatable.", valueName: "cidr"))
+    var denyPeer: [String] = []
+    @Flag(name: .customLong("allow-loopback-peers"), help: "Allow relaying to 127.0.0.0/8 and ::1 (tests only).")
+    var allowLoopbackPeers = false
+    @Option(name: .customLong("user-quota"), help: "Maximum simultaneous allocations per user (0 = no limit).")
+    var userQuota: Int = 10
+    @Option(name: .customLong("max-bps"), help: "Maximum relayed bits per second per allocation (0 = no limit).")
+    var maxBPS: Int = 0
+    @Option(name: .customLong("metrics"), help: ArgumentHelp("Serve Prometheus /metrics and /healthz on this address.", valueName: "host:port"))
+    var metrics: String?
+
+    func validate() throws {
+        try validateHostAndPort(apiserver, flag: "--apiserver")
+        try validateHostAndPort(metrics, flag: "--metrics")
+        do {
+            _ = try PortRange(parsing: relayPorts)
+        } catch {
+            throw ValidationError("--relay-ports: \(error)")
+        }
+        if tlsPort != nil && certificate.cert == nil {
+            throw ValidationError("--tls-port needs --cert and --certkey")
+        }
+    }
+
+    func run() async throws {
+        try exitNotBuiltYet(command: "meeting turnserver", tracking: "[turn]")
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import Testing
+
+/// Runs the built `meeting` and `meetclient` binaries as a user would.
+@Suite("Command line")
+struct CommandLineTests {
+    struct Result {
+        var status: Int32
+        var output: String
+        var error: String
+    }
+
+    /// The build products directory: the test runner lives next to the executables.
+    static let productsDirectory: URL = {
+        var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        while url.pathComponents.count > 1 {
+            url.deleteLastPathComponent()
+            if FileManager.default.isExecutableFile(atPath: url.appendingPathComponent("meeting").path) { return url }
+        }
+        return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    }()
+
+    static func run(_ executable: String, _ arguments: [String]) throws -> Result {
+        let process = Process()
+        process.executableURL = productsDirectory.appendingPathComponent(executable)
+        process.arguments = arguments
+        let output = Pipe()
+        let error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        let errorData = error.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(
+            status: process.terminationStatus,
+            output: String(decoding: outputData, as: UTF8.self),
+            error: String(decoding: errorData, as: UTF8.self)
+        )
+    }
+
+    @Test("meeting --help lists every server subcommand with a one-line purpose")
+    func meetingHelp() throws {
+        let result = try Self.run("meeting", ["--help"])
+        #expect(result.status == 0)
+        for subcommand in ["apiserver", "sfuserver", "turnserver", "fsserver", "allocateserver", "up"] {
+            let line = result.output.split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix(subcommand + " ") }
+            #expect(line != nil, "no line for \(subcommand) in:\n\(result.output)")
+            #expect((line?.count ?? 0) > subcommand.count + 20, "no purpose for \(subcommand)")
+        }
+    }
+
+    @Test("meetclient --help lists every client subcommand with a one-line purpose")
+    func meetclientHelp() throws {
+        let result = try Self.run("meetclient", ["--help"])
+        #expect(result.status == 0)
+        for subcommand in ["join", "bench", "upload", "kiosk", "devices"] {
+            let line = result.output.split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix(subcommand + " ") }
+            #expect(line != nil, "no line for \(subcommand) in:\n\(result.output)")
+        }
+    }
+
+    @Test(
+        "Every server subcommand documents its deployment flags",
+        arguments: [
+            ("apiserver", ["--secret", "--mysqlAddress", "--mysqlUser", "--mysqlPassword", "--mysqlDatabase", "--domainaddress",
+                           "--cert", "--certkey", "--mailServer", "--mailPort", "--mailUsername", "--mailPassword", "--mailFrom",
+                           "--allocateserver", "--data"]),
+            ("sfuserver", ["--secret", "--domainaddress", "--cert", "--certkey", "--apiserver", "--udp-port", "--tcp-port",
+                           "--public-ip", "--max-participants", "--last-n", "--metrics"]),
+            ("turnserver", ["--secret", "--port", "--ip", "--apiserver", "--listen", "--tls-port", "--relay-ports", "--realm",
+                            "--static-auth-secret", "--allow-peer", "--deny-peer", "--allow-loopback-peers", "--user-quota",
+                            "--max-bps", "--metrics"]),
+            ("fsserver", ["--secret", "--domainaddress", "--cert", "--certkey", "--directory", "--apiserver"]),
+            ("allocateserver", ["--config", "--listen", "--path"]),
+        ]
+    )
+    func serverFlags(subcommand: String, flags: [String]) throws {
+        let result = try Self.run("meeting", [subcommand, "--help"])
+        #expect(result.status == 0)
+        for flag in flags {
+            #expect(result.output.contains(flag + " ") || result.output.contains(flag + "\n"), "\(subcommand) --help lacks \(flag)")
+        }
+    }
+
+    @Test("A subcommand that is not built yet says so and exits with status 2")
+    func notBuiltYet() throws {
+        let secret = "0123456789abcdef0123"
+        let invocations: [(String, [String])] = [
+            ("meeting", ["apiserver", "--secret", secret, "--domainaddress", "localhost:8443"]),
+            ("meeting", ["sfuserver", "--secret", secret, "--domainaddress", "localhost:8444", "--apiserver", "localhost:8443"]),
+            ("meeting", ["turnserver", "--secret", secret, "--ip", "127.0.0.1"]),
+            ("meeting", ["fsserver", "--secret", secret, "--domainaddress", "localhost:8445", "--directory", "/tmp/x",
+                         "--apiserver", "localhost:8443"]),
+            ("meeting", ["allocateserver", "--config", "/tmp/a.json", "--path", "/unguessable-123"]),
+            ("meeting", ["up"]),
+            ("meetclient", ["join", "123-456", "--server", "http://localhost:8080"]),
+            ("meetclient", ["devices"]),
+        ]
+        for (executable, arguments) in invocations {
+            let result = try Self.run(executable, arguments)
+            #expect(result.status == 2, "\(executable) \(arguments) exited \(result.status): \(result.error)")
+            #expect(result.error.contains("not built yet"), "\(executable) \(arguments): \(result.error)")
+        }
+    }
+
+    @Test("Bad flag values get a clear usage error, not a crash")
+    func badFlags() throws {
+        let secret = "0123456789abcdef0123"
+        let weak = try Self.run("meeting", ["apiserver", "--secret", "short", "--domainaddress", "localhost:8443"])
+        #expect(weak.status == 64)
+        #expect(weak.error.contains("--secret must be at least 16 characters"))
+        let badAddress = try Self.run("meeting", ["apiserver", "--secret", secret, "--domainaddress", "localhost"])
+        #expect(badAddress.status == 64)
+        #expect(badAddress.error.contains("has no port"))
+        let badRange = try Self.run("meeting", ["turnserver", "--secret", secret, "--ip", "1.2.3.4", "--relay-ports", "9-2"])
+        #expect(badRange.status == 64)
+        #expect(badRange.error.contains("--relay-ports"))
+        let loneCert = try Self.run("meeting", ["fsserver", "--secret", secret, "--domainaddress", "a:1", "--directory", "/d",
+                                                "--apiserver", "a:2", "--cert", "c.pem"])
+        #expect(loneCert.status == 64)
+        #expect(loneCert.error.contains("--cert and --certkey go together"))
+        let badSize = try Self.run("meetclient", ["join", "x", "--size", "1280by720"])
+        #expect(badSize.status == 64)
+        #expect(badSize.error.contains("WIDTHxHEIGHT"))
+    }
+}

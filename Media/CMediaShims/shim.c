@@ -61,3 +61,7 @@ unsigned long CMediaShims_VIDIOC_DQBUF(void) { return VIDIOC_DQBUF; }
 unsigned long CMediaShims_VIDIOC_STREAMON(void) { return VIDIOC_STREAMON; }
 unsigned long CMediaShims_VIDIOC_STREAMOFF(void) { return VIDIOC_STREAMOFF; }
 uint32_t CMediaShims_v4l2_fourcc(char a, char b, char c, char d) { return v4l2_fourcc(a, b, c, d); }
+int CMediaShims_v4l2_open(const char *path, int flags) { return v4l2_open(path, flags); }
+int CMediaShims_v4l2_ioctl(int descriptor, unsigned long request, void *argument) {
+    return v4l2_ioctl(descriptor, request, argument);
+}

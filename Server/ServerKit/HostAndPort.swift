@@ -14,6 +14,7 @@ public struct HostAndPort: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses `host:port` or `[ipv6]:port`; when `defaultPort` is given, a bare host is accepted too.
     public init(parsing text: String, defaultPort: UInt16? = nil) throws(HostAndPortError) {
+        guard text.allSatisfy({ !$0.isWhitespace && $0 != "/" }) else { throw .unexpectedText(text) }
         let hostPart: Substring
         let portPart: Substring?
         if text.hasPrefix("[") {
@@ -36,7 +37,6 @@ public struct HostAndPort: Sendable, Hashable, CustomStringConvertible {
             portPart = nil
         }
         guard !hostPart.isEmpty else { throw .missingHost(text) }
-        guard hostPart.allSatisfy({ !$0.isWhitespace && $0 != "/" }) else { throw .unexpectedText(text) }
         let port: UInt16
         if let portPart {
             guard let value = UInt16(portPart), value > 0 else { throw .badPort(text) }

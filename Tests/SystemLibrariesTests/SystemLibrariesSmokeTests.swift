@@ -24,7 +24,8 @@ struct SystemLibrariesSmokeTests {
         let ssl = try #require(SSL_new(context))
         defer { SSL_free(ssl) }
         SSL_set_options(ssl, CMediaShims_SSL_OP_NO_QUERY_MTU())
-        #expect(CMediaShims_SSL_set_mtu(ssl, 1200) == 1)
+        // SSL_ctrl(SSL_CTRL_SET_MTU) answers the MTU it accepted.
+        #expect(CMediaShims_SSL_set_mtu(ssl, 1200) == 1200)
         var seconds = 0
         var microseconds = 0
         // No handshake has started, so no retransmission timer runs.
@@ -187,7 +188,7 @@ struct SystemLibrariesSmokeTests {
         #expect(CMediaShims_VIDIOC_S_FMT() == 0xC0D0_5605)
         #expect(CMediaShims_v4l2_fourcc(0x59, 0x55, 0x59, 0x56) == 0x5659_5559)  // "YUYV"
         errno = 0
-        let descriptor = v4l2_open("/dev/video-meeting-does-not-exist", O_RDWR)
+        let descriptor = CMediaShims_v4l2_open("/dev/video-meeting-does-not-exist", O_RDWR)
         #expect(descriptor == -1)
         #expect(errno == ENOENT)
     }

@@ -14,6 +14,7 @@
 #include <vpx/vp8cx.h>
 #include <vpx/vp8dx.h>
 #include <linux/videodev2.h>
+#include <libv4l2.h>
 
 // MARK: OpenSSL (DTLS 1.2 over a datagram-preserving BIO)
 
@@ -67,6 +68,9 @@ unsigned long CMediaShims_VIDIOC_QBUF(void);
 unsigned long CMediaShims_VIDIOC_DQBUF(void);
 unsigned long CMediaShims_VIDIOC_STREAMON(void);
 unsigned long CMediaShims_VIDIOC_STREAMOFF(void);
+/// v4l2_open() and v4l2_ioctl() are variadic in libv4l2.h.
+int CMediaShims_v4l2_open(const char *path, int flags);
+int CMediaShims_v4l2_ioctl(int descriptor, unsigned long request, void *argument);
 /// v4l2_fourcc('Y','U','Y','V') and friends.
 uint32_t CMediaShims_v4l2_fourcc(char a, char b, char c, char d);
 

@@ -1,0 +1,39 @@
+# Meeting — the two commands a newcomer needs:
+#   make up     install what is missing, build, start the whole server set on embedded SQLite, print a join link
+#   make test   install what is missing (libraries and real test peers), build, run every test
+# And for developers:
+#   make build  debug build of everything
+#   make fuzz   every parser's libFuzzer target for FUZZ_SECONDS (default 60) each
+#   make bench  the media microbenchmarks (release build, separate Benchmarks/ package)
+#   make clean
+
+SWIFT ?= swift
+FUZZ_SECONDS ?= 60
+DATA ?= ./meeting-data
+
+.PHONY: up test build deps deps-build fuzz bench clean
+
+deps-build:
+	@scripts/install-deps.sh build
+
+deps:
+	@scripts/install-deps.sh test
+
+build: deps-build
+	$(SWIFT) build
+
+up: build
+	$(SWIFT) run meeting up --data $(DATA)
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+fuzz: deps-build
+	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+bench: deps-build
+	$(SWIFT) run --package-path Benchmarks -c release MediaParseBenchmark
+
+clean:
+	rm -rf .build .build-fuzz Benchmarks/.build Fuzz/.build

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets in Fuzz/ (one per parser) and runs each for a bounded time.
+#   scripts/fuzz.sh [seconds-per-target] [target ...]      default: 60 s, every target
+# Seeds come from Fixtures/ (RFC vectors, captured packets and SDPs). Findings (crash-*, leak-*) are written
+# to .build-fuzz/findings/<target>/ and make the script fail. Prints the executions per target at the end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+seconds=${1:-60}
+shift || true
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(FuzzSTUN FuzzRTP FuzzRTCP FuzzSDP)
+
+scratch="$root/.build-fuzz"
+swift build --package-path Fuzz --scratch-path "$scratch" \
+    -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
+bin="$scratch/debug"
+
+# Seed corpora from the fixtures: binary STUN vectors, one-packet-per-line hex captures, SDP texts.
+seed() {
+    local target=$1 dir=$2
+    rm -rf "$dir" && mkdir -p "$dir"
+    case $target in
+        FuzzSTUN) cp Fixtures/stun/*.bin "$dir"/ 2>/dev/null || true; hexfiles=(Fixtures/packets/*stun*.hex) ;;
+        FuzzRTP) hexfiles=(Fixtures/packets/*rtp-*.hex Fixtures/packets/*-rtp.hex) ;;
+        FuzzRTCP) hexfiles=(Fixtures/packets/*rtcp*.hex) ;;
+        FuzzSDP) cp Fixtures/sdp/*.sdp "$dir"/ 2>/dev/null || true; hexfiles=() ;;
+    esac
+    for file in "${hexfiles[@]}"; do
+        [ -f "$file" ] || continue
+        python3 - "$file" "$dir" <<'PY'
+import pathlib, sys
+source, target = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+lines = [l.strip() for l in source.read_text().splitlines() if l.strip() and not l.startswith("#")]
+for number, line in enumerate(lines):
+    (target / f"{source.stem}-{number}.bin").write_bytes(bytes.fromhex(line))
+PY
+    done
+}
+
+summary=()
+status=0
+for target in "${targets[@]}"; do
+    corpus="$scratch/corpus/$target"
+    findings="$scratch/findings/$target"
+    seed "$target" "$corpus"
+    mkdir -p "$findings"
+    log="$scratch/$target.log"
+    echo "== $target: ${seconds}s, seeds: $(ls "$corpus" | wc -l)"
+    if (cd "$findings" && "$bin/$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+            -print_final_stats=1 "$corpus" > "$log" 2>&1); then
+        result=ok
+    else
+        result="FAILED (see $log and $findings)"
+        status=1
+    fi
+    runs=$(grep -Eo 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -Eo '[0-9]+$' || echo '?')
+    summary+=("$target: $runs executions in ${seconds}s, $result")
+    tail -n 3 "$log"
+done
+
+echo
+echo "Fuzzing summary:"
+printf '  %s\n' "${summary[@]}"
+exit $status

@@ -1,0 +1,29 @@
+// swift-tools-version:6.1
+//
+// Microbenchmarks, kept out of the main package so that `swift build` there never compiles them and so that
+// they can be built in release mode on their own: `make bench`
+// (= swift run --package-path Benchmarks -c release MediaParseBenchmark).
+import PackageDescription
+
+let package = Package(
+    name: "MeetingBenchmarks",
+    dependencies: [
+        .package(path: ".."),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    ],
+    targets: [
+        // libsrtp2, the reference: the cost an SFU pays per packet anyway (one unprotect in, one protect out).
+        .systemLibrary(name: "CSRTPReference", pkgConfig: "libsrtp2", providers: [.apt(["libsrtp2-dev"])]),
+        .executableTarget(
+            name: "MediaParseBenchmark",
+            dependencies: [
+                .product(name: "STUN", package: "Meeting"),
+                .product(name: "RTP", package: "Meeting"),
+                .product(name: "SDP", package: "Meeting"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                "CSRTPReference",
+            ],
+            swiftSettings: [.swiftLanguageMode(.v6), .enableUpcomingFeature("ExistentialAny")]
+        ),
+    ]
+)

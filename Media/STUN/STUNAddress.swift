@@ -153,7 +153,9 @@ public enum STUNIPAddress: Hashable, Sendable, CustomStringConvertible {
                     result.append(UInt16(truncatingIfNeeded: v4 >> 16))
                     result.append(UInt16(truncatingIfNeeded: v4))
                 } else {
-                    guard (1...4).contains(piece.count), let group = UInt16(piece, radix: 16) else { return nil }
+                    guard (1...4).contains(piece.count), piece.allSatisfy(\.isHexDigit),
+                        let group = UInt16(piece, radix: 16)
+                    else { return nil }
                     result.append(group)
                 }
             }

@@ -115,7 +115,8 @@ extension STUNMessage {
         var fingerprint: (offset: Int, value: UInt32)?
         var offset = headerLength
         while offset < end {
-            guard end - offset >= 4 else { throw .truncatedAttributeHeader(offset: offset) }
+            // The body length is a multiple of 4 and so is every padded attribute, so a whole attribute header
+            // always remains here.
             let rawType = raw.beUInt16(at: offset)
             let length = Int(raw.beUInt16(at: offset + 2))
             let available = end - offset - 4

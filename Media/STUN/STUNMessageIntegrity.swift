@@ -96,7 +96,8 @@ extension STUNMessage {
         var sha256Offset: Int?
         var offset = headerLength
         scan: while offset < end {
-            guard end - offset >= 4 else { throw .truncatedAttributeHeader(offset: offset) }
+            // The body length is a multiple of 4 and so is every padded attribute, so a whole attribute header
+            // always remains here.
             let type = raw.beUInt16(at: offset)
             let length = Int(raw.beUInt16(at: offset + 2))
             guard paddedToFour(length) <= end - offset - 4 else {

@@ -15,8 +15,6 @@ public enum STUNParseError: Error, Hashable, Sendable {
     case lengthNotMultipleOfFour(UInt16)
     /// The length declared in a header does not match the bytes received (too few, or too many for a datagram).
     case lengthMismatch(declared: Int, available: Int)
-    /// Fewer than the 4 bytes of an attribute header remained at `offset` (RFC 8489 §14).
-    case truncatedAttributeHeader(offset: Int)
     /// An attribute's value (plus its padding) runs past the end of the message.
     case attributeOverrun(type: UInt16, length: Int, available: Int)
     /// An attribute's length is not one its definition allows.
@@ -48,7 +46,6 @@ extension STUNParseError: CustomStringConvertible {
         case .badMagicCookie: "stun.bad-magic-cookie"
         case .lengthNotMultipleOfFour: "stun.length-not-multiple-of-4"
         case .lengthMismatch: "stun.length-mismatch"
-        case .truncatedAttributeHeader: "stun.truncated-attribute-header"
         case .attributeOverrun: "stun.attribute-overrun"
         case .invalidAttributeLength: "stun.invalid-attribute-length"
         case .badAddressFamily: "stun.bad-address-family"
@@ -74,8 +71,6 @@ extension STUNParseError: CustomStringConvertible {
             return "STUN message length \(length) is not a multiple of 4"
         case .lengthMismatch(let declared, let available):
             return "length mismatch: header declares \(declared) bytes but \(available) were received"
-        case .truncatedAttributeHeader(let offset):
-            return "attribute header truncated at offset \(offset): fewer than 4 bytes left"
         case .attributeOverrun(let type, let length, let available):
             return "attribute \(STUNAttributeType(rawValue: type)) of length \(length) (padded) overruns the message: "
                 + "\(available) bytes left"

@@ -180,7 +180,8 @@ extension STUNMessage {
     ///   RFC 8489 §14.5–14.6); without a key their stored bytes are written unchanged.
     /// - ``STUNAttribute/fingerprint(_:)`` in `attributes` is always computed (RFC 8489 §14.7).
     /// - If `integrityKey` is given and `attributes` holds no integrity attribute, one of `integrityKey.algorithm`
-    ///   is appended; if `fingerprint` is true and `attributes` holds no FINGERPRINT, one is appended last.
+    ///   is added (before a FINGERPRINT named in `attributes`, else at the end); if `fingerprint` is true and
+    ///   `attributes` holds no FINGERPRINT, one is appended last.
     ///
     /// On error `buffer` is left as it was.
     public func write(
@@ -241,6 +242,12 @@ extension STUNMessage {
                 hasIntegrity = true
                 try attribute.write(into: &buffer, transactionID: transactionID)
             case .fingerprint:
+                // An integrity attribute the key asks for goes before FINGERPRINT, which must stay last.
+                if let integrityKey, !hasIntegrity {
+                    hasIntegrity = true
+                    try Self.writeIntegrity(integrityKey.algorithm, length: integrityKey.algorithm == .hmacSHA1 ? 20 : 32,
+                        key: integrityKey, into: &buffer, messageStart: start)
+                }
                 hasFingerprint = true
                 try Self.writeFingerprint(into: &buffer, messageStart: start)
             default:

@@ -133,4 +133,13 @@ struct STUNHeaderAndAttributeTests {
         #expect(STUNMessage.looksLikeSTUN(ByteBuffer(bytes: bytes)))
         #expect(!STUNMessage.looksLikeSTUN(ByteBuffer(bytes: [0x80] + bytes.dropFirst())))
     }
+
+    /// A key given for a message whose attributes already end in FINGERPRINT: the integrity attribute goes before it.
+    @Test func integrityIsInsertedBeforeANamedFingerprint() throws {
+        let key = STUNIntegrityKey.shortTerm(password: "pw")
+        let message = STUNMessage(method: .binding, messageClass: .request, attributes: [.priority(1), .fingerprint(0)])
+        let bytes = try message.bytes(integrityKey: key)
+        let parsed = try STUNMessage(parsing: bytes, integrityKey: key)
+        #expect(parsed.attributes.map(\.type) == [.priority, .messageIntegrity, .fingerprint])
+    }
 }

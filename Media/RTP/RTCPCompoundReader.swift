@@ -15,6 +15,20 @@ public enum RTCPPacketType {
     public static let extendedReport: UInt8 = 207
 }
 
+extension RTCPPacketType {
+    /// Whether a datagram on an rtcp-mux transport is RTCP rather than RTP (RFC 5761 §4): version 2 and a
+    /// second byte in 192...223, i.e. an RTCP packet type, which RTP payload types 64...95 would collide with.
+    @inlinable
+    public static func isRTCP(_ datagram: ByteBuffer) -> Bool {
+        guard let first = datagram.getInteger(at: datagram.readerIndex, as: UInt8.self),
+            let second = datagram.getInteger(at: datagram.readerIndex + 1, as: UInt8.self)
+        else {
+            return false
+        }
+        return first >> 6 == 2 && (192...223).contains(second)
+    }
+}
+
 /// One packet inside an RTCP compound, located but not decoded: its common header fields and where its body
 /// lies in the compound's buffer (RFC 3550 §6.4.1). Lets a forwarder route feedback by type and SSRC without
 /// allocating.

@@ -20,7 +20,11 @@ public struct RTCPPictureLossIndication: Sendable, Hashable {
         senderSSRC = try reader.read(UInt32.self)
         mediaSSRC = try reader.read(UInt32.self)
         guard reader.remaining == 0 else {
-            throw .invalidFeedbackLength(packetType: view.packetType, format: view.countOrFormat, length: reader.remaining)
+            throw .invalidFeedbackLength(
+                packetType: view.packetType,
+                format: view.countOrFormat,
+                length: reader.remaining
+            )
         }
     }
 
@@ -69,7 +73,11 @@ public struct RTCPFullIntraRequest: Sendable, Hashable {
         senderSSRC = try reader.read(UInt32.self)
         mediaSSRC = try reader.read(UInt32.self)
         guard reader.remaining >= 8, reader.remaining % 8 == 0 else {
-            throw .invalidFeedbackLength(packetType: view.packetType, format: view.countOrFormat, length: reader.remaining)
+            throw .invalidFeedbackLength(
+                packetType: view.packetType,
+                format: view.countOrFormat,
+                length: reader.remaining
+            )
         }
         var entries: [Entry] = []
         entries.reserveCapacity(reader.remaining / 8)

@@ -78,7 +78,11 @@ public struct RTCPGenericNACK: Sendable, Hashable {
         senderSSRC = try reader.read(UInt32.self)
         mediaSSRC = try reader.read(UInt32.self)
         guard reader.remaining >= 4, reader.remaining % 4 == 0 else {
-            throw .invalidFeedbackLength(packetType: view.packetType, format: view.countOrFormat, length: reader.remaining)
+            throw .invalidFeedbackLength(
+                packetType: view.packetType,
+                format: view.countOrFormat,
+                length: reader.remaining
+            )
         }
         var items: [Item] = []
         items.reserveCapacity(reader.remaining / 4)

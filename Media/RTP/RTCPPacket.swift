@@ -78,7 +78,9 @@ public enum RTCPPacket: Sendable, Hashable {
             self = .receiverEstimatedMaximumBitrate(try RTCPReceiverEstimatedMaximumBitrate(view: view))
         default:
             let range = view.packetRange
-            self = .unknown(RTCPUnknownPacket(bytes: view.bytes.getBytes(at: range.lowerBound, length: range.count) ?? []))
+            self = .unknown(
+                RTCPUnknownPacket(bytes: view.bytes.getBytes(at: range.lowerBound, length: range.count) ?? [])
+            )
         }
     }
 

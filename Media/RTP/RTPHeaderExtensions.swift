@@ -330,7 +330,10 @@ extension RTPHeaderExtensionElement {
         let raw = value.rawValue
         return Self(
             id: id,
-            data: [UInt8(truncatingIfNeeded: raw >> 16), UInt8(truncatingIfNeeded: raw >> 8), UInt8(truncatingIfNeeded: raw)]
+            data: [
+                UInt8(truncatingIfNeeded: raw >> 16), UInt8(truncatingIfNeeded: raw >> 8),
+                UInt8(truncatingIfNeeded: raw),
+            ]
         )
     }
 

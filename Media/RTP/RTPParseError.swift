@@ -43,7 +43,7 @@ extension RTPParseError: CustomStringConvertible {
         case .extensionElementOverrunsBlock(let id):
             return "RTP header extension element id \(id) runs past the end of the extension block (RFC 8285 §4)"
         case .invalidPaddingLength(let padding, let available):
-            return "RTP padding count \(padding) is invalid for the \(available) bytes after the header (RFC 3550 §5.1)"
+            return "RTP padding count \(padding) is invalid for \(available) bytes after the header (RFC 3550 §5.1)"
         case .invalidExtensionLength(let kind, let length):
             return "RTP header extension \(kind.uri) has invalid length \(length)"
         case .truncatedVP8PayloadDescriptor:
@@ -82,11 +82,13 @@ extension RTPSerializationError: CustomStringConvertible {
         case .payloadTypeOutOfRange(let pt):
             return "payload type \(pt) is outside 0...127"
         case .invalidOneByteElement(let id, let length):
-            return "one-byte header extension element id \(id) length \(length) needs id 1...14, length 1...16 (RFC 8285 §4.2)"
+            return
+                "one-byte extension element id \(id) length \(length): needs id 1...14, length 1...16 (RFC 8285 §4.2)"
         case .invalidTwoByteElement(let id, let length):
-            return "two-byte header extension element id \(id) length \(length) needs id 1...255, length 0...255 (RFC 8285 §4.3)"
+            return
+                "two-byte extension element id \(id) length \(length): needs id 1...255, length ≤ 255 (RFC 8285 §4.3)"
         case .invalidRawExtensionLength(let length):
-            return "raw header extension of \(length) bytes is not a multiple of 4 up to 262140 bytes (RFC 3550 §5.3.1)"
+            return "raw header extension of \(length) bytes is not a multiple of 4 up to 262140 (RFC 3550 §5.3.1)"
         case .invalidPaddingLength(let length):
             return "RTP padding of \(length) bytes is outside 1...255 (RFC 3550 §5.1)"
         case .invalidAppBits(let bits):

@@ -48,7 +48,12 @@ struct PayloadFormatTests {
 
     @Test func vp8RewriteInPlaceAndLayerSwitch() throws {
         var packet = buffer(hex("90 c0 8010 20 9d"))  // 15-bit id 16, TL0 32
-        let rewrote = VP8PayloadDescriptor.rewrite(in: &packet, payloadStart: 0, pictureID: 0x7FFF, tl0PictureIndex: 200)
+        let rewrote = VP8PayloadDescriptor.rewrite(
+            in: &packet,
+            payloadStart: 0,
+            pictureID: 0x7FFF,
+            tl0PictureIndex: 200
+        )
         #expect(rewrote)
         let rewritten = try VP8PayloadDescriptor(payload: packet)
         #expect(rewritten.pictureID == 0x7FFF)
@@ -94,15 +99,22 @@ struct PayloadFormatTests {
         #expect(OpusTOC(byte: 3 << 3).frameDurationMicroseconds == 60_000)
         #expect(OpusTOC(byte: 16 << 3).frameDurationMicroseconds == 2_500)
         #expect(throws: RTPParseError.truncatedOpusPayload) { try OpusTOC(payload: ByteBuffer()) }
-        #expect(throws: RTPParseError.truncatedOpusPayload) { try OpusTOC(byte: 0x03).frameCount(payload: buffer([0x03])) }
+        #expect(throws: RTPParseError.truncatedOpusPayload) {
+            try OpusTOC(byte: 0x03).frameCount(payload: buffer([0x03]))
+        }
     }
 
     @Test func rtxWrapAndUnwrap() throws {
         var original = ByteBuffer()
         try original.writeRTPPacket(
             RTPHeaderFields(
-                marker: true, payloadType: 96, sequenceNumber: 1000, timestamp: 90000, ssrc: 0xAAAA,
-                extensions: .oneByte([.transportSequenceNumber(7, id: 3)]), paddingLength: 4
+                marker: true,
+                payloadType: 96,
+                sequenceNumber: 1000,
+                timestamp: 90000,
+                ssrc: 0xAAAA,
+                extensions: .oneByte([.transportSequenceNumber(7, id: 3)]),
+                paddingLength: 4
             ),
             payload: [1, 2, 3]
         )

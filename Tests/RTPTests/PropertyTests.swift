@@ -101,11 +101,19 @@ struct PropertyTests {
             )
         case 3:
             return .bye(
-                RTCPBye(sources: (0..<rng.int(0...5)).map { _ in u32() }, reason: rng.bool() ? nil : rng.bytes(rng.int(0...50)))
+                RTCPBye(
+                    sources: (0..<rng.int(0...5)).map { _ in u32() },
+                    reason: rng.bool() ? nil : rng.bytes(rng.int(0...50))
+                )
             )
         case 4:
             return .applicationDefined(
-                RTCPApplicationDefined(subtype: UInt8(rng.int(0...31)), ssrc: u32(), name: u32(), data: rng.bytes(rng.int(0...3) * 4))
+                RTCPApplicationDefined(
+                    subtype: UInt8(rng.int(0...31)),
+                    ssrc: u32(),
+                    name: u32(),
+                    data: rng.bytes(rng.int(0...3) * 4)
+                )
             )
         case 5:
             return .genericNACK(
@@ -123,7 +131,8 @@ struct PropertyTests {
             return .fullIntraRequest(
                 RTCPFullIntraRequest(
                     senderSSRC: u32(),
-                    entries: (0..<rng.int(1...3)).map { _ in .init(ssrc: u32(), sequenceNumber: UInt8(rng.int(0...255))) }
+                    entries: (0..<rng.int(1...3)).map { _ in .init(ssrc: u32(), sequenceNumber: UInt8(rng.int(0...255)))
+                    }
                 )
             )
         case 8:
@@ -180,14 +189,21 @@ struct PropertyTests {
     /// Exercises every parser on `input`; only checks that nothing traps.
     static func exercise(_ input: [UInt8]) {
         let map = RTPHeaderExtensionMap(
-            audioLevel: 1, absSendTime: 2, transportSequenceNumber: 3, mid: 4, rtpStreamID: 10, repairedRTPStreamID: 11
+            audioLevel: 1,
+            absSendTime: 2,
+            transportSequenceNumber: 3,
+            mid: 4,
+            rtpStreamID: 10,
+            repairedRTPStreamID: 11
         )
         if let packet = try? RTPPacket(parsing: buffer(input)) {
             for element in packet.headerExtensions { _ = element.bytes }
             _ = try? packet.webRTCHeaderExtensions(using: map)
             _ = packet.headerFields
             let payload = packet.payload
-            if let descriptor = try? VP8PayloadDescriptor(payload: payload) { _ = descriptor.isKeyframe(payload: payload) }
+            if let descriptor = try? VP8PayloadDescriptor(payload: payload) {
+                _ = descriptor.isKeyframe(payload: payload)
+            }
             if let toc = try? OpusTOC(payload: payload) { _ = try? toc.frameCount(payload: payload) }
             var out = ByteBuffer()
             _ = try? RTX.unwrap(packet, originalSSRC: 1, originalPayloadType: 96, into: &out)

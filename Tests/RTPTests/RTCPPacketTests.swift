@@ -52,9 +52,18 @@ struct RTCPPacketTests {
     @Test func everyTypeRoundTrips() throws {
         let packets: [RTCPPacket] = [
             .senderReport(
-                RTCPSenderReport(ssrc: 1, ntpTimestamp: 2, rtpTimestamp: 3, packetCount: 4, octetCount: 5, reports: [Self.report])
+                RTCPSenderReport(
+                    ssrc: 1,
+                    ntpTimestamp: 2,
+                    rtpTimestamp: 3,
+                    packetCount: 4,
+                    octetCount: 5,
+                    reports: [Self.report]
+                )
             ),
-            .receiverReport(RTCPReceiverReport(ssrc: 9, reports: [Self.report, Self.report], profileExtension: [1, 2, 3, 4])),
+            .receiverReport(
+                RTCPReceiverReport(ssrc: 9, reports: [Self.report, Self.report], profileExtension: [1, 2, 3, 4])
+            ),
             .receiverReport(RTCPReceiverReport(ssrc: 9)),
             .sourceDescription(
                 RTCPSourceDescription(chunks: [
@@ -123,7 +132,11 @@ struct RTCPPacketTests {
         let rebuilt = RTCPGenericNACK(senderSSRC: 1, mediaSSRC: 2, lostSequenceNumbers: [100, 101, 103, 116])
         #expect(rebuilt.items == [.init(packetID: 100, lostBitmask: 0x8005)])
         // Across the wrap: 65534, 65535, 0, 1 share one item; 17 after the PID starts a new one.
-        let wrapped = RTCPGenericNACK(senderSSRC: 1, mediaSSRC: 2, lostSequenceNumbers: [65534, 65535, 0, 1, 14, 17, 40])
+        let wrapped = RTCPGenericNACK(
+            senderSSRC: 1,
+            mediaSSRC: 2,
+            lostSequenceNumbers: [65534, 65535, 0, 1, 14, 17, 40]
+        )
         #expect(
             wrapped.items == [.init(packetID: 65534, lostBitmask: 0x8007), .init(packetID: 17), .init(packetID: 40)]
         )
@@ -133,10 +146,14 @@ struct RTCPPacketTests {
     @Test func pliAndFIRFieldByField() throws {
         let input = hex("81 ce 0002 00000001 00000002  84 ce 0004 00000001 00000000 00000009 07000000")
         let packets = try RTCPPacket.parseCompound(buffer(input))
-        #expect(packets == [
-            .pictureLossIndication(RTCPPictureLossIndication(senderSSRC: 1, mediaSSRC: 2)),
-            .fullIntraRequest(RTCPFullIntraRequest(senderSSRC: 1, mediaSSRC: 0, entries: [.init(ssrc: 9, sequenceNumber: 7)])),
-        ])
+        #expect(
+            packets == [
+                .pictureLossIndication(RTCPPictureLossIndication(senderSSRC: 1, mediaSSRC: 2)),
+                .fullIntraRequest(
+                    RTCPFullIntraRequest(senderSSRC: 1, mediaSSRC: 0, entries: [.init(ssrc: 9, sequenceNumber: 7)])
+                ),
+            ]
+        )
     }
 
     @Test func rembExponentMantissa() throws {
@@ -151,7 +168,10 @@ struct RTCPPacketTests {
         #expect(remb.bitrate == 800_000)
         #expect(remb.ssrcs == [0x1234_5678])
         #expect(RTCPReceiverEstimatedMaximumBitrate(senderSSRC: 1, bitrate: 800_000, ssrcs: []).mantissa == 200_000)
-        #expect(RTCPReceiverEstimatedMaximumBitrate(senderSSRC: 1, exponent: 63, mantissa: 0x3_FFFF, ssrcs: []).bitrate == .max)
+        #expect(
+            RTCPReceiverEstimatedMaximumBitrate(senderSSRC: 1, exponent: 63, mantissa: 0x3_FFFF, ssrcs: []).bitrate
+                == .max
+        )
     }
 
     @Test func transportCCDraftChunkExamples() throws {
@@ -223,7 +243,14 @@ struct RTCPPacketTests {
             #expect(parsed == [.transportCCFeedback(feedback)])
         }
         // A long run uses run-length chunks.
-        let long = TransportCCFeedback(senderSSRC: 1, mediaSSRC: 2, baseSequenceNumber: 0, referenceTime: 0, feedbackPacketCount: 0, packets: Array(repeating: 1, count: 1000))
+        let long = TransportCCFeedback(
+            senderSSRC: 1,
+            mediaSSRC: 2,
+            baseSequenceNumber: 0,
+            referenceTime: 0,
+            feedbackPacketCount: 0,
+            packets: Array(repeating: 1, count: 1000)
+        )
         #expect(long.chunks == [.runLength(.receivedSmallDelta, length: 1000)])
     }
 
@@ -231,7 +258,10 @@ struct RTCPPacketTests {
         ("empty", [], .truncatedHeader(available: 0)),
         ("3 bytes", hex("80 c9 00"), .truncatedHeader(available: 3)),
         ("version 1", hex("41 c9 0001 00000001"), .unsupportedVersion(1)),
-        ("length too long", hex("80 c9 0005 00000001"), .lengthExceedsBuffer(packetType: 201, declared: 24, available: 8)),
+        (
+            "length too long", hex("80 c9 0005 00000001"),
+            .lengthExceedsBuffer(packetType: 201, declared: 24, available: 8)
+        ),
         ("padding zero", hex("a0 c9 0001 00000000"), .invalidPadding(packetType: 201, padding: 0, bodyLength: 4)),
         ("padding too long", hex("a0 c9 0001 00000009"), .invalidPadding(packetType: 201, padding: 9, bodyLength: 4)),
         ("RR missing block", hex("81 c9 0001 00000001"), .truncatedBody(packetType: 201, needed: 28, available: 4)),
@@ -239,15 +269,39 @@ struct RTCPPacketTests {
         ("SDES item overrun", hex("81 ca 0002 00000001 0109 6162"), .malformedSourceDescription),
         ("SDES missing terminator", hex("81 ca 0002 00000001 01026162"), .malformedSourceDescription),
         ("BYE reason overrun", hex("81 cb 0002 00000001 09616263"), .malformedByeReason),
-        ("NACK without items", hex("81 cd 0002 00000001 00000002"), .invalidFeedbackLength(packetType: 205, format: 1, length: 0)),
-        ("PLI with FCI", hex("81 ce 0003 00000001 00000002 00000000"), .invalidFeedbackLength(packetType: 206, format: 1, length: 4)),
-        ("FIR half entry", hex("84 ce 0003 00000001 00000000 00000009"), .invalidFeedbackLength(packetType: 206, format: 4, length: 4)),
-        ("REMB count mismatch", hex("8f ce 0005 00000001 00000000 52454d42 020b0d40 12345678"), .rembSSRCCountMismatch(declared: 2, available: 1)),
-        ("TWCC chunks cut", hex("8f cd 0004 00000001 00000002 0000 0020 00000001"), .transportCCTruncatedChunks(statusCount: 32, covered: 0)),
-        ("TWCC deltas cut", hex("8f cd 0005 00000001 00000002 0000 0003 00000001 2003 0102"), .transportCCTruncatedDeltas(expected: 3, decoded: 2)),
+        (
+            "NACK without items", hex("81 cd 0002 00000001 00000002"),
+            .invalidFeedbackLength(packetType: 205, format: 1, length: 0)
+        ),
+        (
+            "PLI with FCI", hex("81 ce 0003 00000001 00000002 00000000"),
+            .invalidFeedbackLength(packetType: 206, format: 1, length: 4)
+        ),
+        (
+            "FIR half entry", hex("84 ce 0003 00000001 00000000 00000009"),
+            .invalidFeedbackLength(packetType: 206, format: 4, length: 4)
+        ),
+        (
+            "REMB count mismatch", hex("8f ce 0005 00000001 00000000 52454d42 020b0d40 12345678"),
+            .rembSSRCCountMismatch(declared: 2, available: 1)
+        ),
+        (
+            "TWCC chunks cut", hex("8f cd 0004 00000001 00000002 0000 0020 00000001"),
+            .transportCCTruncatedChunks(statusCount: 32, covered: 0)
+        ),
+        (
+            "TWCC deltas cut", hex("8f cd 0005 00000001 00000002 0000 0003 00000001 2003 0102"),
+            .transportCCTruncatedDeltas(expected: 3, decoded: 2)
+        ),
         ("TWCC reserved", hex("8f cd 0005 00000001 00000002 0000 0003 00000001 6003 0000"), .transportCCReservedSymbol),
-        ("TWCC trailing", hex("8f cd 0006 00000001 00000002 0000 0001 00000001 2001 0100 00000000"), .transportCCTrailingBytes(5)),
-        ("second packet cut", hex("80 c9 0001 00000001 80 c9 0001"), .lengthExceedsBuffer(packetType: 201, declared: 8, available: 4)),
+        (
+            "TWCC trailing", hex("8f cd 0006 00000001 00000002 0000 0001 00000001 2001 0100 00000000"),
+            .transportCCTrailingBytes(5)
+        ),
+        (
+            "second packet cut", hex("80 c9 0001 00000001 80 c9 0001"),
+            .lengthExceedsBuffer(packetType: 201, declared: 8, available: 4)
+        ),
         ("second header cut", hex("80 c9 0001 00000001 80 c9 00"), .truncatedHeader(available: 3)),
     ]
 
@@ -280,18 +334,35 @@ struct RTCPPacketTests {
         #expect(try reader.next() == nil)
     }
 
+    @Test func rtcpMuxDemultiplexing() {
+        #expect(RTCPPacketType.isRTCP(buffer(hex("80 c8 0006"))))
+        #expect(RTCPPacketType.isRTCP(buffer(hex("8f cd 0004"))))
+        #expect(!RTCPPacketType.isRTCP(buffer(hex("80 60 0001"))))  // RTP PT 96
+        #expect(!RTCPPacketType.isRTCP(buffer(hex("80 e0 0001"))))  // RTP PT 96 with marker
+        #expect(!RTCPPacketType.isRTCP(buffer(hex("00 01 0000"))))  // STUN
+        #expect(!RTCPPacketType.isRTCP(buffer([0x80])))
+    }
+
     @Test func serializationErrors() {
         var out = ByteBuffer()
         #expect(throws: RTCPSerializationError.emptyFeedback) {
             try out.writeRTCPCompound([.genericNACK(RTCPGenericNACK(senderSSRC: 1, mediaSSRC: 2, items: []))])
         }
         #expect(throws: RTCPSerializationError.unalignedData(3)) {
-            try out.writeRTCPCompound([.applicationDefined(RTCPApplicationDefined(subtype: 0, ssrc: 1, name: 0, data: [1, 2, 3]))])
+            try out.writeRTCPCompound([
+                .applicationDefined(RTCPApplicationDefined(subtype: 0, ssrc: 1, name: 0, data: [1, 2, 3]))
+            ])
         }
         #expect(throws: RTCPSerializationError.transportCCInconsistent) {
             let bad = TransportCCFeedback(
-                senderSSRC: 1, mediaSSRC: 2, baseSequenceNumber: 0, packetStatusCount: 3, referenceTime: 0,
-                feedbackPacketCount: 0, chunks: [.runLength(.receivedSmallDelta, length: 3)], receiveDeltas: [1]
+                senderSSRC: 1,
+                mediaSSRC: 2,
+                baseSequenceNumber: 0,
+                packetStatusCount: 3,
+                referenceTime: 0,
+                feedbackPacketCount: 0,
+                chunks: [.runLength(.receivedSmallDelta, length: 3)],
+                receiveDeltas: [1]
             )
             try out.writeRTCPCompound([.transportCCFeedback(bad)])
         }

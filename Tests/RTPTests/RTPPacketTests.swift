@@ -126,7 +126,14 @@ struct RTPPacketTests {
 
     @Test func extensionWriterBuildsTheSameBlockAsFields() throws {
         var viaWriter = ByteBuffer()
-        viaWriter.writeRTPFixedHeader(extension: true, marker: false, payloadType: 111, sequenceNumber: 1, timestamp: 2, ssrc: 3)
+        viaWriter.writeRTPFixedHeader(
+            extension: true,
+            marker: false,
+            payloadType: 111,
+            sequenceNumber: 1,
+            timestamp: 2,
+            ssrc: 3
+        )
         let writer = RTPHeaderExtensionBlockWriter.begin(form: .oneByte, in: &viaWriter)
         try writer.appendAudioLevel(AudioLevel(voiceActivity: false, level: 127), id: 1, to: &viaWriter)
         try writer.appendTransportSequenceNumber(513, id: 3, to: &viaWriter)
@@ -243,13 +250,25 @@ struct RTPPacketTests {
         var out = ByteBuffer()
         #expect(throws: RTPSerializationError.tooManyCSRCs(16)) {
             try out.writeRTPPacket(
-                RTPHeaderFields(payloadType: 1, sequenceNumber: 1, timestamp: 1, ssrc: 1, csrcs: Array(repeating: 1, count: 16)),
+                RTPHeaderFields(
+                    payloadType: 1,
+                    sequenceNumber: 1,
+                    timestamp: 1,
+                    ssrc: 1,
+                    csrcs: Array(repeating: 1, count: 16)
+                ),
                 payload: [UInt8]()
             )
         }
         #expect(throws: RTPSerializationError.invalidOneByteElement(id: 15, length: 1)) {
             try out.writeRTPPacket(
-                RTPHeaderFields(payloadType: 1, sequenceNumber: 1, timestamp: 1, ssrc: 1, extensions: .oneByte([.init(id: 15, data: [1])])),
+                RTPHeaderFields(
+                    payloadType: 1,
+                    sequenceNumber: 1,
+                    timestamp: 1,
+                    ssrc: 1,
+                    extensions: .oneByte([.init(id: 15, data: [1])])
+                ),
                 payload: [UInt8]()
             )
         }

@@ -24,7 +24,11 @@ public func fuzzRTCP(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
         switch packet {
         case .genericNACK(let nack):
             let lost = nack.lostSequenceNumbers
-            let rebuilt = RTCPGenericNACK(senderSSRC: nack.senderSSRC, mediaSSRC: nack.mediaSSRC, lostSequenceNumbers: lost)
+            let rebuilt = RTCPGenericNACK(
+                senderSSRC: nack.senderSSRC,
+                mediaSSRC: nack.mediaSSRC,
+                lostSequenceNumbers: lost
+            )
             guard Set(rebuilt.lostSequenceNumbers) == Set(lost) else { fatalError("NACK rebuild lost numbers") }
         case .transportCCFeedback(let feedback):
             let results = feedback.packetResults

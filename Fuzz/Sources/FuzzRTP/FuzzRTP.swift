@@ -25,7 +25,12 @@ public func fuzzRTP(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
         descriptor.write(to: &written)
     }
     var rewritable = buffer
-    VP8PayloadDescriptor.rewrite(in: &rewritable, payloadStart: rewritable.readerIndex, pictureID: 77, tl0PictureIndex: 5)
+    VP8PayloadDescriptor.rewrite(
+        in: &rewritable,
+        payloadStart: rewritable.readerIndex,
+        pictureID: 77,
+        tl0PictureIndex: 5
+    )
 
     guard let packet = try? RTPPacket(parsing: buffer) else { return 0 }
     guard packet.header.packetLength == count else { fatalError("header lengths do not add up: \(packet.header)") }

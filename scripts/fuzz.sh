@@ -12,7 +12,7 @@ targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(FuzzSTUN FuzzRTP FuzzRTCP FuzzSDP)
 
 scratch="$root/.build-fuzz"
-swift build --package-path Fuzz --scratch-path "$scratch" \
+swift build --package-path Fuzz --scratch-path "$scratch" --sanitize=fuzzer \
     -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
 bin="$scratch/debug"
 

@@ -8,7 +8,7 @@ import PackageDescription
 let package = Package(
     name: "MeetingFuzz",
     dependencies: [
-        .package(path: ".."),
+        .package(name: "Meeting", path: ".."),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [

@@ -37,7 +37,7 @@ func buffers(_ packets: [[UInt8]]) -> [ByteBuffer] {
 }
 
 /// Runs `body` over every item, in rounds of about 0.2 s, and returns the best nanoseconds per item.
-@inline(never)
+@inline(never) @MainActor
 func measure<Item>(_ items: [Item], _ body: (Item) -> UInt64) -> (nanoseconds: Double, checksum: UInt64) {
     var checksum: UInt64 = 0
     var repetitions = 1
@@ -64,7 +64,7 @@ func measure<Item>(_ items: [Item], _ body: (Item) -> UInt64) -> (nanoseconds: D
 
 var rows: [(String, Int, Double)] = []
 var sink: UInt64 = 0
-func record(_ name: String, count: Int, _ result: (nanoseconds: Double, checksum: UInt64)) {
+@MainActor func record(_ name: String, count: Int, _ result: (nanoseconds: Double, checksum: UInt64)) {
     rows.append((name, count, result.nanoseconds))
     sink &+= result.checksum
 }

@@ -10,6 +10,7 @@ long CMediaShims_DTLSv1_get_timeout(SSL *ssl, long *seconds, long *microseconds)
 long CMediaShims_DTLSv1_handle_timeout(SSL *ssl) { return DTLSv1_handle_timeout(ssl); }
 long CMediaShims_SSL_set_mtu(SSL *ssl, long mtu) { return SSL_set_mtu(ssl, mtu); }
 uint64_t CMediaShims_SSL_OP_NO_QUERY_MTU(void) { return (uint64_t)SSL_OP_NO_QUERY_MTU; }
+uint64_t CMediaShims_SSL_OP_NO_TICKET(void) { return (uint64_t)SSL_OP_NO_TICKET; }
 long CMediaShims_BIO_set_mem_eof_return(BIO *bio, long value) { return BIO_set_mem_eof_return(bio, value); }
 EVP_PKEY *CMediaShims_EVP_EC_gen_P256(void) { return EVP_EC_gen("P-256"); }
 

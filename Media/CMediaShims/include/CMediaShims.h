@@ -26,6 +26,8 @@ long CMediaShims_DTLSv1_handle_timeout(SSL *ssl);
 long CMediaShims_SSL_set_mtu(SSL *ssl, long mtu);
 /// SSL_OP_NO_QUERY_MTU is built with the function-like SSL_OP_BIT macro, which Swift does not import.
 uint64_t CMediaShims_SSL_OP_NO_QUERY_MTU(void);
+/// SSL_OP_NO_TICKET (also SSL_OP_BIT-based): no session tickets, every DTLS association is fresh.
+uint64_t CMediaShims_SSL_OP_NO_TICKET(void);
 /// BIO_set_mem_eof_return(): make an empty memory BIO say "retry" instead of EOF.
 long CMediaShims_BIO_set_mem_eof_return(BIO *bio, long value);
 /// EVP_EC_gen("P-256"): an ECDSA P-256 key for the self-signed DTLS certificate.

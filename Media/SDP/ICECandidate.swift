@@ -184,7 +184,7 @@ public struct ICECandidate: Hashable, Sendable, CustomStringConvertible {
     // MARK: Text
 
     /// Parses a candidate as trickle ICE sends it: `candidate:…`, with or without an `a=` prefix and trailing
-    /// line ending.
+    /// line ending (a line break or NUL anywhere else is an error).
     /// - Throws: ``SDPParseError/badCandidate(line:reason:)`` (line 1) naming what was wrong.
     public static func parse(_ text: String) throws(SDPParseError) -> ICECandidate {
         var value = Substring(text)
@@ -194,6 +194,9 @@ public struct ICECandidate: Hashable, Sendable, CustomStringConvertible {
         if value.utf8.starts(with: "a=".utf8) { value = value.dropFirst(2) }
         guard value.utf8.starts(with: "candidate:".utf8) else {
             throw .badCandidate(line: 1, reason: "does not start with \"candidate:\"")
+        }
+        guard !value.containsLineBreakOrNUL else {
+            throw .badCandidate(line: 1, reason: "contains a line break or NUL")
         }
         return try parseValue(value.dropFirst(10), line: 1)
     }

@@ -170,8 +170,12 @@ public enum SDPAttribute: Hashable, Sendable {
     /// Attributes this module models must follow their grammar or parsing fails with a specific error; any other
     /// attribute becomes ``other(name:value:)``. A modelled property attribute written with a value (`a=rtcp-mux:x`)
     /// is kept as `other` too.
+    /// - Throws: ``SDPParseError`` (line 1); also ``SDPParseError/invalidCharacter(line:)`` if the text holds a CR,
+    ///   LF or NUL.
     public static func parse(_ text: String) throws(SDPParseError) -> SDPAttribute {
-        try parse(Substring(text), line: 1)
+        let value = Substring(text)
+        guard !value.containsLineBreakOrNUL else { throw .invalidCharacter(line: 1) }
+        return try parse(value, line: 1)
     }
 
     static func parse(_ text: Substring, line: Int) throws(SDPParseError) -> SDPAttribute {

@@ -11,43 +11,63 @@ extension SessionDescription {
     /// - Throws: ``SDPParseError`` with the line number and what was wrong. Never traps, whatever the input.
     public static func parse(_ text: String) throws(SDPParseError) -> SessionDescription {
         var parser = DescriptionParser()
-        let bytes = text.utf8
-        var lineStart = bytes.startIndex
+        let whole = Substring(text)
+        let lines = whole.withUTF8Bytes(Self.lineBounds)
+        let bytes = whole.utf8
         var index = bytes.startIndex
+        var offset = 0
         var lineNumber = 1
-        var carriageReturns = 0
-        var sawNUL = false
-        var lastByteWasCR = false
-        while index != bytes.endIndex {
-            let byte = bytes[index]
-            if byte == .lineFeed {
-                let endedWithCR = lastByteWasCR
-                // The only CR a line may hold is the one right before its LF (RFC 8866 §5: text excludes CR, LF, NUL).
-                if sawNUL || carriageReturns > (endedWithCR ? 1 : 0) {
-                    throw .invalidCharacter(line: lineNumber)
-                }
-                let lineEnd = endedWithCR ? bytes.index(before: index) : index
-                try parser.consume(
-                    text[lineStart..<lineEnd], line: lineNumber, ending: endedWithCR ? .crlf : .lf)
-                lineNumber += 1
-                lineStart = bytes.index(after: index)
-                carriageReturns = 0
-                sawNUL = false
-                lastByteWasCR = false
-            } else {
-                lastByteWasCR = byte == .carriageReturn
-                if lastByteWasCR { carriageReturns += 1 }
-                if byte == 0 { sawNUL = true }
-            }
-            index = bytes.index(after: index)
-        }
-        if lineStart != bytes.endIndex {
-            // The last line has no line ending.
-            if sawNUL || carriageReturns > 0 { throw .invalidCharacter(line: lineNumber) }
-            try parser.consume(text[lineStart..<bytes.endIndex], line: lineNumber, ending: nil)
+        for line in lines {
+            // The only CR a line may hold is the one right before its LF; NUL never (RFC 8866 §5 `text`).
+            guard line.isValid else { throw .invalidCharacter(line: lineNumber) }
+            let lineStart = bytes.index(index, offsetBy: line.start - offset)
+            let lineEnd = bytes.index(lineStart, offsetBy: line.end - line.start)
+            try parser.consume(whole[lineStart..<lineEnd], line: lineNumber, ending: line.ending)
+            index = lineEnd
+            offset = line.end
             lineNumber += 1
         }
         return try parser.finish(nextLine: lineNumber)
+    }
+}
+
+/// Where one line lies in the text, in byte offsets without its line ending.
+private struct LineBounds {
+    var start: Int
+    var end: Int
+    /// The line ending that followed, nil for a last line without one.
+    var ending: LineEnding?
+    /// False if the line holds a NUL or a CR that is not part of its CRLF.
+    var isValid: Bool
+}
+
+extension SessionDescription {
+    /// Finds the lines of `buffer` in one pass.
+    fileprivate static func lineBounds(_ buffer: UnsafeBufferPointer<UInt8>) -> [LineBounds] {
+        var lines: [LineBounds] = []
+        lines.reserveCapacity(buffer.count / 32 + 1)
+        var start = 0
+        var index = 0
+        var isValid = true
+        while index < buffer.count {
+            let byte = buffer[index]
+            if byte == .lineFeed {
+                let endedWithCR = index > start && buffer[index - 1] == .carriageReturn
+                lines.append(
+                    LineBounds(
+                        start: start, end: endedWithCR ? index - 1 : index, ending: endedWithCR ? .crlf : .lf,
+                        isValid: isValid))
+                start = index + 1
+                isValid = true
+            } else if byte == 0 || (byte == .carriageReturn && (index + 1 >= buffer.count || buffer[index + 1] != .lineFeed)) {
+                isValid = false
+            }
+            index += 1
+        }
+        if start < buffer.count {
+            lines.append(LineBounds(start: start, end: buffer.count, ending: nil, isValid: isValid))
+        }
+        return lines
     }
 }
 

@@ -34,102 +34,139 @@ extension UInt8 {
 }
 
 extension Substring {
+    /// Runs `body` on the UTF-8 bytes, contiguous in memory for every native Swift string; the slow copy is only
+    /// for strings bridged from elsewhere.
+    @inline(__always)
+    func withUTF8Bytes<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        if let result = utf8.withContiguousStorageIfAvailable(body) { return result }
+        let copy = Array(utf8)
+        return copy.withUnsafeBufferPointer(body)
+    }
+
+    /// The substring from byte offset `lower` to `upper` (ASCII-delimited, so offsets fall on scalar boundaries).
+    @inline(__always)
+    func slice(_ lower: Int, _ upper: Int) -> Substring {
+        let bytes = utf8
+        let from = bytes.index(startIndex, offsetBy: lower)
+        let to = bytes.index(from, offsetBy: upper - lower)
+        return self[from..<to]
+    }
+
     /// Splits on every occurrence of `separator` (an ASCII byte), keeping empty pieces.
     func splitKeepingEmpty(_ separator: UInt8) -> [Substring] {
-        var pieces: [Substring] = []
-        var start = startIndex
-        var index = startIndex
-        let bytes = utf8
-        while index != endIndex {
-            if bytes[index] == separator {
-                pieces.append(self[start..<index])
-                start = bytes.index(after: index)
-            }
-            index = bytes.index(after: index)
+        let offsets: [Int] = withUTF8Bytes { buffer in
+            var found: [Int] = []
+            for index in buffer.indices where buffer[index] == separator { found.append(index) }
+            return found
         }
-        pieces.append(self[start..<endIndex])
+        var pieces: [Substring] = []
+        pieces.reserveCapacity(offsets.count + 1)
+        var start = 0
+        for offset in offsets {
+            pieces.append(slice(start, offset))
+            start = offset + 1
+        }
+        pieces.append(slice(start, utf8.count))
         return pieces
     }
 
     /// Splits on runs of spaces and tabs, dropping empty pieces (RFC 8866 fields are separated by one space; this
     /// is lenient, and a line read leniently keeps its original text for the round trip).
     func fields() -> [Substring] {
-        var pieces: [Substring] = []
-        var start: Index? = nil
-        var index = startIndex
-        let bytes = utf8
-        while index != endIndex {
-            let byte = bytes[index]
-            if byte == .space || byte == .tab {
-                if let begin = start {
-                    pieces.append(self[begin..<index])
-                    start = nil
+        var bounds: [(Int, Int)] = []
+        withUTF8Bytes { buffer in
+            var start = -1
+            for index in buffer.indices {
+                let byte = buffer[index]
+                if byte == .space || byte == .tab {
+                    if start >= 0 {
+                        bounds.append((start, index))
+                        start = -1
+                    }
+                } else if start < 0 {
+                    start = index
                 }
-            } else if start == nil {
-                start = index
             }
-            index = bytes.index(after: index)
+            if start >= 0 { bounds.append((start, buffer.count)) }
         }
-        if let begin = start { pieces.append(self[begin..<endIndex]) }
+        var pieces: [Substring] = []
+        pieces.reserveCapacity(bounds.count)
+        let bytes = utf8
+        var lastOffset = 0
+        var lastIndex = startIndex
+        for (lower, upper) in bounds {
+            let from = bytes.index(lastIndex, offsetBy: lower - lastOffset)
+            let to = bytes.index(from, offsetBy: upper - lower)
+            pieces.append(self[from..<to])
+            lastOffset = upper
+            lastIndex = to
+        }
         return pieces
     }
 
     /// Splits once at the first `separator` byte: the part before it and the part after it, or nil if absent.
     func splitOnce(_ separator: UInt8) -> (head: Substring, tail: Substring)? {
+        let offset: Int? = withUTF8Bytes { buffer in buffer.firstIndex(of: separator) }
+        guard let offset else { return nil }
         let bytes = utf8
-        var index = startIndex
-        while index != endIndex {
-            if bytes[index] == separator {
-                return (self[startIndex..<index], self[bytes.index(after: index)..<endIndex])
-            }
-            index = bytes.index(after: index)
-        }
-        return nil
+        let at = bytes.index(startIndex, offsetBy: offset)
+        return (self[startIndex..<at], self[bytes.index(after: at)..<endIndex])
     }
 
     /// The text with leading and trailing spaces and tabs removed.
     func trimmingSpaces() -> Substring {
-        let bytes = utf8
-        var lower = startIndex
-        var upper = endIndex
-        while lower != upper, bytes[lower] == .space || bytes[lower] == .tab { lower = bytes.index(after: lower) }
-        while lower != upper {
-            let before = bytes.index(before: upper)
-            guard bytes[before] == .space || bytes[before] == .tab else { break }
-            upper = before
+        let (lower, upper): (Int, Int) = withUTF8Bytes { buffer in
+            var lower = 0
+            var upper = buffer.count
+            while lower < upper, buffer[lower] == .space || buffer[lower] == .tab { lower += 1 }
+            while upper > lower, buffer[upper - 1] == .space || buffer[upper - 1] == .tab { upper -= 1 }
+            return (lower, upper)
         }
-        return self[lower..<upper]
+        if lower == 0 && upper == utf8.count { return self }
+        return slice(lower, upper)
     }
 
     /// True if every byte satisfies `predicate` and there is at least one byte.
     func allBytes(_ predicate: (UInt8) -> Bool) -> Bool {
-        !isEmpty && utf8.allSatisfy(predicate)
+        withUTF8Bytes { buffer in !buffer.isEmpty && buffer.allSatisfy(predicate) }
+    }
+
+    /// True if the text contains a CR, an LF or a NUL, which no SDP line may hold (RFC 8866 §9 `text`).
+    var containsLineBreakOrNUL: Bool {
+        withUTF8Bytes { $0.contains { $0 == .carriageReturn || $0 == .lineFeed || $0 == 0 } }
     }
 
     /// True if the text contains a space or tab.
-    var containsWhitespace: Bool { utf8.contains { $0 == .space || $0 == .tab } }
+    var containsWhitespace: Bool { withUTF8Bytes { $0.contains { $0 == .space || $0 == .tab } } }
 }
 
 extension StringProtocol {
     /// Byte-for-byte equality (String's `==` compares by Unicode canonical equivalence, which is not what a round
     /// trip means).
     func isByteEqual(to other: some StringProtocol) -> Bool {
-        utf8.elementsEqual(other.utf8)
+        let fast: Bool? = utf8.withContiguousStorageIfAvailable { mine in
+            other.utf8.withContiguousStorageIfAvailable { theirs in
+                mine.elementsEqual(theirs)
+            }
+        } ?? nil
+        return fast ?? utf8.elementsEqual(other.utf8)
     }
 }
 
 /// Parses an unsigned decimal number made only of ASCII digits: no sign, no spaces, no overflow (nil instead).
 func parseDecimal<T: FixedWidthInteger & UnsignedInteger>(_ text: Substring, as type: T.Type = T.self) -> T? {
-    guard !text.isEmpty else { return nil }
-    var value: T = 0
-    for byte in text.utf8 {
-        guard byte.isASCIIDigit else { return nil }
-        let (shifted, overflow1) = value.multipliedReportingOverflow(by: 10)
-        let (sum, overflow2) = shifted.addingReportingOverflow(T(byte &- UInt8(ascii: "0")))
-        if overflow1 || overflow2 { return nil }
-        value = sum
+    text.withUTF8Bytes { buffer in
+        guard !buffer.isEmpty else { return nil }
+        var value: T = 0
+        for byte in buffer {
+            guard byte.isASCIIDigit else { return nil }
+            let (shifted, overflow1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, overflow2) = shifted.addingReportingOverflow(T(byte &- UInt8(ascii: "0")))
+            if overflow1 || overflow2 { return nil }
+            value = sum
+        }
+        return value
     }
-    return value
 }
 
 /// Parses a decimal number like ``parseDecimal(_:as:)`` and reports it as `SDPParseError.badNumber` otherwise.

@@ -91,6 +91,10 @@ struct ICECandidateTests {
         ("candidate:1 1 udp 1 192.0.2.1 5000 typ host generation x", "generation"),
         ("candidate:f-o 1 udp 1 192.0.2.1 5000 typ host", "foundation"),
         ("candidate:123456789012345678901234567890123 1 udp 1 192.0.2.1 5000 typ host", "foundation"),
+        // Found by libFuzzer: a line break inside, followed by a space, used to survive parsing and then vanish.
+        ("candidate:1 1 udp 1 192.0.2.1 5000 typ host a b\r\n ", "line break"),
+        ("candidate:1 1 udp 1 192.0.2.1 5000 typ host a b\nc d", "line break"),
+        ("candidate:1 1 udp 1 192.0.2.1 5000 typ host a \u{0}", "line break"),
     ])
     func malformedCandidates(text: String, mentions: String) {
         #expect {

@@ -41,7 +41,7 @@ struct PropertyTests {
         let original = Array(try Fixtures.text(file).utf8)
         var random = SplitMix64(seed: UInt64(truncatingIfNeeded: file.utf8.reduce(0) { $0 &* 31 &+ Int($1) }))
         var parsedCount = 0
-        for _ in 0..<1500 {
+        for _ in 0..<200 {
             var bytes = original
             for _ in 0..<random.int(1...4) {
                 mutate(&bytes, random: &random)
@@ -53,8 +53,10 @@ struct PropertyTests {
                 #expect(again == description, "mutant of \(file) did not round-trip:\n\(text)")
                 #expect(again.serialize() == description.serialize())
             }
-            for line in text.split(separator: "\n") {
-                if let candidate = try? ICECandidate.parse(String(line)) {
+            // (Only lines that may be candidates: every throw is costly under Swift Testing, which records a
+            // backtrace for each.)
+            for line in text.utf8.split(separator: 10) where line.starts(with: "a=candidate:".utf8) || line.starts(with: "candidate:".utf8) {
+                if let candidate = try? ICECandidate.parse(String(Substring(line))) {
                     #expect(try ICECandidate.parse(candidate.serialize()) == candidate)
                 }
             }
@@ -69,7 +71,11 @@ struct PropertyTests {
             return
         }
         let position = random.int(0...(bytes.count - 1))
-        let lineStarts = [0] + bytes.indices.filter { bytes[$0] == 10 }.map { $0 + 1 }.filter { $0 < bytes.count }
+        var lineStarts: [Int] {
+            var starts = [0]
+            for index in bytes.indices where bytes[index] == 10 && index + 1 < bytes.count { starts.append(index + 1) }
+            return starts
+        }
         switch random.int(0...9) {
         case 0: bytes[position] = random.value()
         case 1: bytes.remove(at: position)
@@ -82,10 +88,11 @@ struct PropertyTests {
             bytes.removeSubrange(start..<end)
         case 5:
             // Duplicate a line elsewhere.
-            let start = random.pick(lineStarts)
+            let starts = lineStarts
+            let start = random.pick(starts)
             let end = bytes[start...].firstIndex(of: 10).map { $0 + 1 } ?? bytes.count
             let line = Array(bytes[start..<end])
-            bytes.insert(contentsOf: line, at: random.pick(lineStarts))
+            bytes.insert(contentsOf: line, at: random.pick(starts))
         case 6:
             // Replace a digit run with a huge number.
             if bytes[position] >= 48 && bytes[position] <= 57 {

@@ -21,8 +21,9 @@ public func fuzzSDP(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
         }
     }
 
-    for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
-        guard let candidate = try? ICECandidate.parse(String(line)) else { continue }
+    // Split on the LF byte: as a Character, "\r\n" is one grapheme and would not split at "\n".
+    for line in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
+        guard let candidate = try? ICECandidate.parse(String(Substring(line))) else { continue }
         let serialized = candidate.serialize()
         guard let reparsed = try? ICECandidate.parse(serialized), reparsed == candidate else {
             fatalError("candidate changed across serialize/parse: \(serialized)")

@@ -29,6 +29,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
     ],
     targets: [
         // MARK: C libraries (Debian -dev packages; .ci/run installs them) and the shim for macros/variadics.
@@ -69,10 +70,23 @@ let package = Package(
             path: "Server/ServerKit",
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "TURN",
+            dependencies: [
+                "STUN", "ServerKit", "COpenSSL",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            path: "Server/TURN",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "Meeting",
             dependencies: [
                 "ServerKit",
+                "TURN",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Server/Meeting",
@@ -123,6 +137,16 @@ let package = Package(
             name: "SDPTests",
             dependencies: ["SDP", "TestSupport"],
             path: "Tests/SDPTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TURNTests",
+            dependencies: [
+                "TURN", "STUN", "ServerKit",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tests/TURNTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -21,9 +21,11 @@ public struct AttributeLine: Hashable, Sendable {
     init(parsing text: Substring, line: Int, scratch: inout String) throws(SDPParseError) {
         let attribute = try SDPAttribute.parse(text, line: line)
         self.attribute = attribute
-        if case .other = attribute {
-            self.originalText = nil  // `other` is lossless by construction.
-        } else {
+        switch attribute {
+        case .other, .formatParameters:
+            // Lossless by construction: name and value (or format, one space, parameters) are kept as written.
+            self.originalText = nil
+        default:
             scratch.removeAll(keepingCapacity: true)
             attribute.write(to: &scratch)
             self.originalText = scratch.isByteEqual(to: text) ? nil : String(text)

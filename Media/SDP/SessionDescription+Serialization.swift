@@ -5,7 +5,9 @@ extension SessionDescription {
     /// For a description returned by ``parse(_:)`` this reproduces the parsed text byte for byte (see there).
     public func serialize() -> String {
         var out = ""
-        out.reserveCapacity(256 + media.count * 1024)
+        var lineCount = attributes.count
+        for section in media { lineCount += section.attributes.count }
+        out.reserveCapacity(256 + media.count * 64 + lineCount * 64)
         let ending = lineEnding.rawValue
         var first = true
         func begin(_ type: String) {

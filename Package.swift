@@ -25,6 +25,8 @@ let package = Package(
         .library(name: "STUN", targets: ["STUN"]),
         .library(name: "RTP", targets: ["RTP"]),
         .library(name: "SDP", targets: ["SDP"]),
+        .library(name: "DTLS", targets: ["DTLS"]),
+        .library(name: "SRTP", targets: ["SRTP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -61,6 +63,18 @@ let package = Package(
         .target(
             name: "SDP",
             path: "Media/SDP",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "DTLS",
+            dependencies: ["COpenSSL", "CMediaShims", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Media/DTLS",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SRTP",
+            dependencies: ["CSRTP", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Media/SRTP",
             swiftSettings: swiftSettings
         ),
 
@@ -137,6 +151,18 @@ let package = Package(
             name: "SDPTests",
             dependencies: ["SDP", "TestSupport"],
             path: "Tests/SDPTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DTLSTests",
+            dependencies: ["DTLS", "TestSupport", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Tests/DTLSTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SRTPTests",
+            dependencies: ["SRTP", "DTLS", "COpenSSL", "TestSupport", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Tests/SRTPTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(

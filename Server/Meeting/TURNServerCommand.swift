@@ -1,5 +1,6 @@
 import ArgumentParser
 import ServerKit
+import TURN
 
 /// `meeting turnserver`: STUN/TURN relay.
 struct TURNServerCommand: AsyncParsableCommand {
@@ -56,9 +57,36 @@ struct TURNServerCommand: AsyncParsableCommand {
         if tlsPort != nil && certificate.cert == nil {
             throw ValidationError("--tls-port needs --cert and --certkey")
         }
+        do {
+            _ = try settings()
+        } catch {
+            throw ValidationError(error.message)
+        }
+    }
+
+    /// The flags as library values; the rules live in ``TURNServerSettings/fromFlags``.
+    func settings() throws(TURNServerError) -> TURNServerSettings {
+        try TURNServerSettings.fromFlags(
+            deploymentSecret: secret.secret, publicIP: ip, port: port, listen: listen, tlsPort: tlsPort,
+            certificatePath: certificate.cert, privateKeyPath: certificate.certkey, relayPorts: relayPorts,
+            realm: realm, staticAuthSecret: staticAuthSecret, allowPeers: allowPeer, denyPeers: denyPeer,
+            allowLoopbackPeers: allowLoopbackPeers, userQuota: userQuota, maxBitsPerSecond: maxBPS,
+            metrics: metrics)
     }
 
     func run() async throws {
-        try exitNotBuiltYet(command: "meeting turnserver", tracking: "[turn]")
+        let server: TURNServer
+        do {
+            server = try await TURNServer.start(settings: try settings())
+        } catch {
+            writeToStandardError("meeting turnserver: \(error)\n")
+            throw ExitCode.failure
+        }
+        print("meeting turnserver: STUN/TURN on UDP and TCP port \(server.port)"
+            + (server.tlsPort.map { ", TLS port \($0)" } ?? "")
+            + (server.metricsPort.map { ", metrics on port \($0)" } ?? "")
+            + "; relaying on \(relayPorts) as \(ip)")
+        await server.runUntilShutdownSignal()
+        print("meeting turnserver: stopped")
     }
 }

@@ -89,7 +89,6 @@ struct CommandLineTests {
         let invocations: [(String, [String])] = [
             ("meeting", ["apiserver", "--secret", secret, "--domainaddress", "localhost:8443"]),
             ("meeting", ["sfuserver", "--secret", secret, "--domainaddress", "localhost:8444", "--apiserver", "localhost:8443"]),
-            ("meeting", ["turnserver", "--secret", secret, "--ip", "127.0.0.1"]),
             ("meeting", ["fsserver", "--secret", secret, "--domainaddress", "localhost:8445", "--directory", "/tmp/x",
                          "--apiserver", "localhost:8443"]),
             ("meeting", ["allocateserver", "--config", "/tmp/a.json", "--path", "/unguessable-123"]),
@@ -116,6 +115,12 @@ struct CommandLineTests {
         let badRange = try Self.run("meeting", ["turnserver", "--secret", secret, "--ip", "1.2.3.4", "--relay-ports", "9-2"])
         #expect(badRange.status == 64)
         #expect(badRange.error.contains("--relay-ports"))
+        let badIP = try Self.run("meeting", ["turnserver", "--secret", secret, "--ip", "not-an-ip"])
+        #expect(badIP.status == 64)
+        #expect(badIP.error.contains("--ip"))
+        let badPeer = try Self.run("meeting", ["turnserver", "--secret", secret, "--ip", "1.2.3.4", "--allow-peer", "10.0.0.0/40"])
+        #expect(badPeer.status == 64)
+        #expect(badPeer.error.contains("--allow-peer"))
         let loneCert = try Self.run("meeting", ["fsserver", "--secret", secret, "--domainaddress", "a:1", "--directory", "/d",
                                                 "--apiserver", "a:2", "--cert", "c.pem"])
         #expect(loneCert.status == 64)

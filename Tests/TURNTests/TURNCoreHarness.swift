@@ -10,6 +10,7 @@ struct TURNCoreHarness {
     static let realm = "example.org"
     var core: TURNServerCore
     var now = TURNTime.seconds(1_800_000_000)
+    var boundPorts: [TURNRelayID: (UInt8, UInt16)] = [:]
     let client = TURNFiveTuple(
         client: STUNTransportAddress(address: STUNIPAddress("198.51.100.7")!, port: 40000),
         server: STUNTransportAddress(address: STUNIPAddress("203.0.113.1")!, port: 3478),
@@ -39,12 +40,27 @@ struct TURNCoreHarness {
     /// Sends `bytes` from `from` (default: the harness client) and performs relay opens; returns what the core
     /// sent to clients and peers.
     mutating func send(_ bytes: ByteBuffer, from: TURNFiveTuple? = nil) -> [TURNAction] {
-        var actions = core.handle(bytes, from: from ?? client, now: now)
+        perform(core.handle(bytes, from: from ?? client, now: now))
+    }
+
+    /// Plays the kernel's part for relay sockets: a port already bound by an open relay cannot be bound again.
+    mutating func perform(_ initial: [TURNAction]) -> [TURNAction] {
+        var actions = initial
         var result: [TURNAction] = []
         while !actions.isEmpty {
             let action = actions.removeFirst()
-            if case .openRelay(let relay, _, _) = action {
-                actions += core.relayOpened(relay, now: now)
+            switch action {
+            case .openRelay(let relay, let family, let port):
+                if boundPorts.values.contains(where: { $0 == (family.rawValue, port) }) {
+                    actions += core.relayFailed(relay, now: now)
+                } else {
+                    boundPorts[relay] = (family.rawValue, port)
+                    actions += core.relayOpened(relay, now: now)
+                }
+            case .closeRelay(let relay):
+                boundPorts.removeValue(forKey: relay)
+            default:
+                break
             }
             result.append(action)
         }
@@ -96,7 +112,7 @@ struct TURNCoreHarness {
 
     mutating func advance(seconds: Int64) -> [TURNAction] {
         now = now.adding(seconds: seconds)
-        return core.handleTimeout(now: now)
+        return perform(core.handleTimeout(now: now))
     }
 }
 

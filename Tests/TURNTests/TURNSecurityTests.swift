@@ -164,18 +164,17 @@ struct TURNSecurityTests {
         #expect(harness.allocate()?.isSuccess == true)
     }
 
-    @Test("No unauthenticated UDP answer is larger than its request")
+    @Test("No unauthenticated UDP error answer is larger than its request; the challenge is small")
     func amplification() throws {
         var harness = TURNCoreHarness()
-        // A bare 28-byte Allocate: the 401 with REALM and NONCE would be larger, so nothing is sent.
-        let small = STUNMessage(method: .allocate, messageClass: .request,
-            attributes: [.requestedTransport(protocolNumber: 17)])
+        // A 20-byte request of an unknown method would get a 28-byte 400: no answer at all.
+        let small = STUNMessage(type: STUNMessageType(method: STUNMethod(rawValue: 0x0FE)!, messageClass: .request))
         #expect(harness.send(try small.serialized()).isEmpty)
         #expect(harness.core.metrics.droppedUnauthenticatedResponses == 1)
-        // Over TCP the source is verified by the handshake: the challenge is sent.
+        // Over TCP the source is verified by the handshake: the 400 is sent.
         var tcp = harness.client
         tcp.transport = .tcp
-        #expect(TURNCoreHarness.responses(harness.send(try small.serialized(), from: tcp)).first?.errorCode?.code == 401)
+        #expect(TURNCoreHarness.responses(harness.send(try small.serialized(), from: tcp)).first?.errorCode?.code == 400)
         // Unknown methods are 400 without a reason phrase, and never larger than the request.
         let unknown = STUNMessage(type: STUNMessageType(method: STUNMethod(rawValue: 0x0FF)!, messageClass: .request),
             attributes: [.software(String(repeating: "z", count: 40))])
@@ -183,6 +182,12 @@ struct TURNSecurityTests {
         for case .sendToClient(let bytes, _) in harness.send(request) {
             #expect(bytes.readableBytes <= request.readableBytes)
         }
+        // The challenge to a 28-byte Allocate: REALM and NONCE only, no reason phrase, 20 + 8 + 16 + 28 bytes.
+        let bare = STUNMessage(method: .allocate, messageClass: .request,
+            attributes: [.requestedTransport(protocolNumber: 17)])
+        let challenge = try #require(TURNCoreHarness.responses(harness.send(try bare.serialized())).first)
+        #expect(challenge.errorCode == STUNErrorCode(code: 401, reason: ""))
+        #expect(try challenge.serialized().readableBytes == 72)
     }
 
     @Test("Malformed datagrams never crash the core and are counted")

@@ -43,7 +43,8 @@ public struct TURNServerConfiguration: Sendable {
     public var failedAuthenticationLimit: Int = 20
     public var failedAuthenticationWindow: Int64 = 60
     /// Never send a UDP source that has not authenticated a response larger than its request (anti-reflection),
-    /// except Binding success responses, which RFC 8489 requires and which carry only XOR-MAPPED-ADDRESS.
+    /// except Binding success responses (RFC 8489 requires XOR-MAPPED-ADDRESS) and the 401/438 challenge with
+    /// REALM and NONCE that every client needs to authenticate.
     public var limitUnauthenticatedResponseSize: Bool = true
     /// Accept channel numbers 0x4000–0x7FFF (RFC 5766) rather than only RFC 8656's 0x4000–0x4FFF: coturn's
     /// clients pick from the whole old range.

@@ -75,7 +75,7 @@ extension TURNServerCore {
     /// 401 or 438 with REALM and a fresh NONCE, without MESSAGE-INTEGRITY (RFC 8489 §9.2.4).
     mutating func challenge(_ context: RequestContext, code: STUNErrorCode) -> [TURNAction] {
         let nonce = nonces.issue(for: context.fiveTuple.client.address, now: context.now)
-        return respondError(context, code, key: nil, extra: [.realm(configuration.realm), .nonce(nonce)])
+        return respondError(context, code, key: nil, extra: [.realm(configuration.realm), .nonce(nonce)], isChallenge: true)
     }
 
     func isRateLimited(_ source: STUNIPAddress, now: TURNTime) -> Bool {

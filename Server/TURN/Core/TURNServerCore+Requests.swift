@@ -123,10 +123,13 @@ extension TURNServerCore {
             guard evenPort == nil, requestedFamily == nil else {
                 return respondError(context, .badRequest, key: credentials.key)
             }
-            guard let reservation = reservations.removeValue(forKey: reservationToken) else {
+            // A token reserved here is taken from the table; one from another core is checked by its MAC and
+            // its port bound directly (the kernel refuses a second use).
+            guard let reserved = reservationTokens.open(reservationToken, now: context.now) else {
                 return respondError(context, .insufficientCapacity, key: credentials.key)
             }
-            (family, port, portIsFixed) = (reservation.family, reservation.port, true)
+            reservations.removeValue(forKey: reservationToken)
+            (family, port, portIsFixed) = (reserved.family, reserved.port, true)
         } else {
             family = requestedFamily ?? .ipv4
             guard relayAddress(for: family) != nil else {
@@ -148,10 +151,9 @@ extension TURNServerCore {
             }
             port = taken
             if reserveNext {
-                var token = UInt64.random(in: 1...UInt64.max)
-                while reservations[token] != nil { token = UInt64.random(in: 1...UInt64.max) }
-                reservations[token] = Reservation(family: family, port: taken + 1,
-                    expiry: context.now.adding(seconds: configuration.reservationLifetime))
+                let expiry = context.now.adding(seconds: configuration.reservationLifetime)
+                let token = reservationTokens.make(port: taken + 1, family: family, expiry: expiry)
+                reservations[token] = Reservation(family: family, port: taken + 1, expiry: expiry)
                 newReservation = token
             }
             portIsFixed = evenPort != nil
@@ -352,19 +354,23 @@ extension TURNServerCore {
     }
 
     /// An error response. With `key` (the request authenticated) it carries MESSAGE-INTEGRITY; without, it is an
-    /// answer to an unauthenticated source and, over UDP, is dropped rather than sent larger than the request.
+    /// answer to an unauthenticated source and, over UDP, is dropped rather than sent larger than the request —
+    /// except the 401/438 challenge (`isChallenge`), without which no client could authenticate: coturn's uclient
+    /// sends 56-64-byte Allocates and REALM + NONCE alone take more. The challenge is kept small instead (no reason
+    /// phrase, a 24-character nonce), and sources that then fail to authenticate are rate limited.
     mutating func respondError(
         _ context: RequestContext,
         _ error: STUNErrorCode,
         key: STUNIntegrityKey?,
-        extra: [STUNAttribute] = []
+        extra: [STUNAttribute] = [],
+        isChallenge: Bool = false
     ) -> [TURNAction] {
         // Unauthenticated answers carry no reason phrase: fewer bytes to reflect.
         let code = key == nil ? error.with(reason: "") : error
         let response = STUNMessage(method: context.message.method, messageClass: .errorResponse,
             transactionID: context.message.transactionID, attributes: [.errorCode(code)] + extra)
         guard let bytes = serialize(response, key: key, fingerprint: context.fingerprint) else { return [] }
-        if key == nil, !mayAnswerUnauthenticated(context, size: bytes.readableBytes) { return [] }
+        if key == nil, !isChallenge, !mayAnswerUnauthenticated(context, size: bytes.readableBytes) { return [] }
         return [.sendToClient(bytes, to: context.fiveTuple)]
     }
 

@@ -13,6 +13,7 @@ public struct TURNServerCore: Sendable {
     public internal(set) var metrics = TURNMetrics()
 
     let nonces: NonceIssuer
+    let reservationTokens: ReservationTokenCodec
     let allocator = ByteBufferAllocator()
     /// Allocations by relay slot; a slot's index is the relay id's `slot`.
     var slots: [Allocation?] = []
@@ -22,7 +23,8 @@ public struct TURNServerCore: Sendable {
     var allocationsPerUser: [String: Int] = [:]
     var portPoolIPv4: RelayPortPool
     var portPoolIPv6: RelayPortPool
-    /// EVEN-PORT reservations by RESERVATION-TOKEN (RFC 8656 §7.2, §18.9).
+    /// EVEN-PORT reservations made by this core, by RESERVATION-TOKEN (RFC 8656 §7.2, §18.9): the reserved port
+    /// stays taken in the pool until the token is redeemed or expires.
     var reservations: [UInt64: Reservation] = [:]
     /// Failed authentications per source IP within the current window.
     var failedAuthentications: [STUNIPAddress: FailureWindow] = [:]
@@ -41,6 +43,7 @@ public struct TURNServerCore: Sendable {
     public init(configuration: TURNServerConfiguration) {
         self.configuration = configuration
         self.nonces = NonceIssuer(key: configuration.nonceKey, lifetimeSeconds: configuration.nonceLifetime)
+        self.reservationTokens = ReservationTokenCodec(key: configuration.nonceKey)
         self.portPoolIPv4 = RelayPortPool(range: configuration.relayPorts)
         self.portPoolIPv6 = RelayPortPool(range: configuration.relayPorts)
     }

@@ -28,5 +28,9 @@ let package = Package(
             name: "FuzzSDP",
             dependencies: [.product(name: "SDP", package: "Meeting")]
         ),
+        .executableTarget(
+            name: "FuzzDTLS",
+            dependencies: [.product(name: "DTLS", package: "Meeting"), .product(name: "NIOCore", package: "swift-nio")]
+        ),
     ]
 )

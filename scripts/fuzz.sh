@@ -9,7 +9,7 @@ root=$PWD
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(FuzzSTUN FuzzRTP FuzzRTCP FuzzSDP)
+[ ${#targets[@]} -gt 0 ] || targets=(FuzzSTUN FuzzRTP FuzzRTCP FuzzSDP FuzzDTLS)
 
 scratch="$root/.build-fuzz"
 swift build --package-path Fuzz --scratch-path "$scratch" --sanitize=fuzzer \
@@ -25,6 +25,7 @@ seed() {
         FuzzRTP) hexfiles=(Fixtures/packets/*rtp-*.hex Fixtures/packets/*-rtp.hex) ;;
         FuzzRTCP) hexfiles=(Fixtures/packets/*rtcp*.hex) ;;
         FuzzSDP) cp Fixtures/sdp/*.sdp "$dir"/ 2>/dev/null || true; hexfiles=() ;;
+        FuzzDTLS) hexfiles=(Fixtures/dtls/client-flights.hex) ;;
     esac
     for file in "${hexfiles[@]}"; do
         [ -f "$file" ] || continue

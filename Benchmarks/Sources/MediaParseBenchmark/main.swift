@@ -124,11 +124,10 @@ record("SDP parse (real offers)", count: sdpTexts.count, measure(sdpTexts) { tex
 })
 
 // MARK: References
-var scratch = [UInt8](repeating: 0, count: 2048)
+let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 2048 + Int(SRTP_MAX_TRAILER_LEN), alignment: 16)
+defer { scratch.deallocate() }
 record("reference: memcpy of the same RTP bytes", count: rtpPackets.count, measure(rtpPackets) { packet in
-    scratch.withUnsafeMutableBytes { destination in
-        packet.withUnsafeBytes { source in destination.baseAddress!.copyMemory(from: source.baseAddress!, byteCount: source.count) }
-    }
+    packet.withUnsafeBytes { source in scratch.baseAddress!.copyMemory(from: source.baseAddress!, byteCount: source.count) }
     return UInt64(scratch[0])
 })
 guard srtp_init() == srtp_err_status_ok else { print("srtp_init failed"); exit(1) }
@@ -142,11 +141,9 @@ var key = [UInt8](repeating: 0x42, count: Int(SRTP_AES_GCM_128_KEY_LEN_WSALT))
 var session: srtp_t?
 key.withUnsafeMutableBufferPointer { policy.key = $0.baseAddress; _ = srtp_create(&session, &policy) }
 record("reference: libsrtp2 AEAD-AES-128-GCM protect of the same RTP packets", count: rtpPackets.count, measure(rtpPackets) { packet in
-    scratch.withUnsafeMutableBytes { destination in
-        packet.withUnsafeBytes { source in destination.baseAddress!.copyMemory(from: source.baseAddress!, byteCount: source.count) }
-    }
+    packet.withUnsafeBytes { source in scratch.baseAddress!.copyMemory(from: source.baseAddress!, byteCount: source.count) }
     var length = Int32(packet.count)
-    _ = srtp_protect(session, &scratch, &length)
+    _ = srtp_protect(session, scratch.baseAddress!, &length)
     return UInt64(length)
 })
 srtp_dealloc(session)

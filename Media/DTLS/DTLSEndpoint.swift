@@ -366,7 +366,7 @@ public final class DTLSEndpoint {
                 events.append(.closedByPeer)
                 return
             default:
-                try fail(.handshakeFailed(OpenSSLErrorQueue.drain(fallback: "SSL_read: SSL_get_error \(error)")))
+                try fail(.connectionFailed(OpenSSLErrorQueue.drain(fallback: "SSL_read: SSL_get_error \(error)")))
             }
         }
     }

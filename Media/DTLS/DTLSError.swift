@@ -15,6 +15,9 @@ public enum DTLSError: Error, Hashable, Sendable {
     /// The handshake failed inside OpenSSL: a fatal alert was received or sent, or the peer violated the protocol
     /// (RFC 6347 §4.2). OpenSSL's reason attached.
     case handshakeFailed(String)
+    /// After the handshake, OpenSSL reported a fatal error while reading records (e.g. a fatal alert from the
+    /// peer, RFC 5246 §7.2.2). OpenSSL's reason attached.
+    case connectionFailed(String)
     /// The handshake retransmitted its flight too often without an answer (RFC 6347 §4.2.4); OpenSSL gives up
     /// after 12 timeouts.
     case handshakeTimedOut
@@ -42,6 +45,7 @@ extension DTLSError: CustomStringConvertible {
         case .configuration: "dtls.configuration"
         case .noSRTPProfilesOffered: "dtls.no-srtp-profiles-offered"
         case .handshakeFailed: "dtls.handshake-failed"
+        case .connectionFailed: "dtls.connection-failed"
         case .handshakeTimedOut: "dtls.handshake-timed-out"
         case .noPeerCertificate: "dtls.no-peer-certificate"
         case .fingerprintMismatch: "dtls.fingerprint-mismatch"
@@ -59,6 +63,7 @@ extension DTLSError: CustomStringConvertible {
         case .configuration(let reason): "cannot configure DTLS: \(reason)"
         case .noSRTPProfilesOffered: "no SRTP protection profile to offer"
         case .handshakeFailed(let reason): "DTLS handshake failed: \(reason)"
+        case .connectionFailed(let reason): "DTLS connection failed: \(reason)"
         case .handshakeTimedOut: "DTLS handshake timed out after repeated retransmissions"
         case .noPeerCertificate: "the DTLS peer presented no certificate"
         case .fingerprintMismatch(let expected, let received):

@@ -27,6 +27,7 @@ struct DTLSHandshakeTests {
         #expect(client.cipherSuiteName?.hasPrefix("ECDHE-ECDSA") == true)
         // Once connected, neither side keeps a retransmission timer running forever.
         #expect(client.nextDeadline() == nil)
+        #expect(server.nextDeadline() == nil)
     }
 
     @Test("a small MTU splits flights into datagrams that each fit")

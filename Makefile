@@ -34,6 +34,7 @@ fuzz: deps-build
 
 bench: deps-build
 	$(SWIFT) run --package-path Benchmarks -c release MediaParseBenchmark
+	$(SWIFT) run --package-path Benchmarks -c release SRTPBenchmark
 
 clean:
 	rm -rf .build .build-fuzz Benchmarks/.build Fuzz/.build

@@ -161,7 +161,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SRTPTests",
-            dependencies: ["SRTP", "DTLS", "COpenSSL", "TestSupport", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["SRTP", "DTLS", "COpenSSL", "CSRTP", "TestSupport", .product(name: "NIOCore", package: "swift-nio")],
             path: "Tests/SRTPTests",
             swiftSettings: swiftSettings
         ),

@@ -25,5 +25,13 @@ let package = Package(
             ],
             swiftSettings: [.swiftLanguageMode(.v6), .enableUpcomingFeature("ExistentialAny")]
         ),
+        .executableTarget(
+            name: "SRTPBenchmark",
+            dependencies: [
+                .product(name: "SRTP", package: "Meeting"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: [.swiftLanguageMode(.v6), .enableUpcomingFeature("ExistentialAny")]
+        ),
     ]
 )

@@ -1,3 +1,4 @@
+import CSRTP
 import NIOCore
 import SRTP
 import Testing
@@ -169,5 +170,18 @@ struct SRTPSessionTests {
         #expect(SRTPProfile(dtlsProfileID: 0x0007) == .aeadAES128GCM)
         #expect(SRTPProfile(dtlsProfileID: 0x0001) == .aes128CMHMACSHA1_80)
         #expect(SRTPProfile(dtlsProfileID: 0x0002) == nil)
+    }
+}
+
+@Suite("libsrtp initialisation")
+struct SRTPLibraryInitializationTests {
+    @Test("another srtp_init in the process, before or after ours, does not stop sessions from working")
+    func foreignInit() throws {
+        _ = srtp_init()  // libsrtp answers a repeated init with bad_param; sessions must still work
+        let (outbound, inbound) = try makeSessions(.aeadAES128GCM)
+        var buffer = srtpBuffer(makeRTPPacket(sequence: 3))
+        try outbound.protectRTP(in: &buffer)
+        try inbound.unprotectRTP(in: &buffer)
+        #expect(Array(buffer.readableBytesView) == makeRTPPacket(sequence: 3))
     }
 }

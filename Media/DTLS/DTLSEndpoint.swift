@@ -418,3 +418,8 @@ private func dtlsRetransmitTimer(_ ssl: OpaquePointer?, _ currentMicroseconds: U
     }
     return min(currentMicroseconds.multipliedReportingOverflow(by: 2).partialValue, 60_000_000)
 }
+
+/// Not `Sendable`: the `SSL` object and the datagram queue are used without locks, so an endpoint must stay on
+/// one thread (its peer's event loop). Declared unavailable so that no one adds the conformance by accident.
+@available(*, unavailable)
+extension DTLSEndpoint: Sendable {}

@@ -146,3 +146,8 @@ public final class SRTPSession {
         buffer.moveWriterIndex(to: start + Int(newLength))
     }
 }
+
+/// Not `Sendable`: libsrtp sessions are not thread-safe (replay windows, rollover counters and cipher state change
+/// on every packet). Declared unavailable so that no one adds the conformance by accident.
+@available(*, unavailable)
+extension SRTPSession: Sendable {}

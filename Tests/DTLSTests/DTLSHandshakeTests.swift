@@ -101,6 +101,21 @@ struct DTLSHandshakeTests {
         #expect(client.keyingMaterial == server.keyingMaterial)
     }
 
+    @Test("losses in both directions (the client's key flight, then the server's Finished): still completes")
+    func lossesBothWays() throws {
+        let (client, server) = try makeEndpoints(initialRetransmitTimeout: .milliseconds(50))
+        let link = InMemoryDTLSLink(client: client, server: server)
+        // Client datagrams: 0 ClientHello, 1 its key flight (dropped), 2 the key flight again.
+        // Server datagrams: 0 its hello flight, 1 a repeat or the Finished flight — dropped either way.
+        link.drop = { direction, index in
+            (direction == .clientToServer && index == 1) || (direction == .serverToClient && index == 1)
+        }
+        #expect(link.run(realTimeBudget: .seconds(4)))
+        #expect(link.dropped == 2)
+        #expect(client.keyingMaterial != nil && client.keyingMaterial == server.keyingMaterial)
+        #expect(link.largestDatagram <= 1200)
+    }
+
     @Test("the client refuses a server certificate that does not match the remote fingerprint")
     func clientRefusesWrongFingerprint() throws {
         let wrong = DTLSFingerprint(hashFunction: .sha256, digest: [UInt8](repeating: 0x42, count: 32))

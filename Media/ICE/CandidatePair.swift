@@ -48,10 +48,13 @@ public struct CandidatePair: Hashable, Sendable, CustomStringConvertible {
 
     /// RFC 8445 §6.1.2.3: with G the controlling agent's candidate priority and D the controlled agent's,
     /// `pair priority = 2^32 * MIN(G,D) + 2 * MAX(G,D) + (G > D ? 1 : 0)`.
+    ///
+    /// Candidate priorities below 2^31 (all that RFC 8445 §5.1.2 produces) never overflow; a hostile PRIORITY near
+    /// 2^32 in a check wraps around instead of trapping.
     public static func priority(controlling: UInt32, controlled: UInt32) -> UInt64 {
         let g = UInt64(controlling)
         let d = UInt64(controlled)
-        return (min(g, d) << 32) + 2 * max(g, d) + (g > d ? 1 : 0)
+        return (min(g, d) << 32) &+ 2 &* max(g, d) &+ (g > d ? 1 : 0)
     }
 
     /// The pair priority from the local agent's point of view.

@@ -27,6 +27,7 @@ let package = Package(
         .library(name: "SDP", targets: ["SDP"]),
         .library(name: "DTLS", targets: ["DTLS"]),
         .library(name: "SRTP", targets: ["SRTP"]),
+        .library(name: "ICE", targets: ["ICE"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -75,6 +76,12 @@ let package = Package(
             name: "SRTP",
             dependencies: ["CSRTP", .product(name: "NIOCore", package: "swift-nio")],
             path: "Media/SRTP",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ICE",
+            dependencies: ["STUN", "SDP", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Media/ICE",
             swiftSettings: swiftSettings
         ),
 
@@ -163,6 +170,12 @@ let package = Package(
             name: "SRTPTests",
             dependencies: ["SRTP", "DTLS", "COpenSSL", "CSRTP", "TestSupport", .product(name: "NIOCore", package: "swift-nio")],
             path: "Tests/SRTPTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ICETests",
+            dependencies: ["ICE", "STUN", "SDP", "TestSupport", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Tests/ICETests",
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -280,7 +280,7 @@ extension ICEAgent {
             let base = localCandidates[localIndex].base
             if let known = localCandidates.firstIndex(where: { $0.address == mappedAddress && $0.base == base }) {
                 localIndex = known
-            } else {
+            } else if localCandidates.count < configuration.maximumLocalCandidates {
                 localCandidates.append(
                     Candidate(
                         kind: .peerReflexive, address: mappedAddress, base: base, priority: sentPriority,

@@ -159,6 +159,9 @@ public struct ICEAgent: Sendable {
         guard !localCandidates.contains(where: { $0.address == candidate.address }) else {
             throw .ignoredCandidate("local candidate \(candidate.address) already present")
         }
+        guard localCandidates.count < configuration.maximumLocalCandidates else {
+            throw .ignoredCandidate("more than \(configuration.maximumLocalCandidates) local candidates")
+        }
         localCandidates.append(candidate)
         emit(.localCandidate(candidate))
         if mode == .full {

@@ -51,6 +51,9 @@ public struct ICEConfiguration: Hashable, Sendable {
     /// At most this many remote candidates are kept (peer-reflexive ones included), bounding memory against a
     /// peer that sends checks from many addresses.
     public var maximumRemoteCandidates: Int = 64
+    /// At most this many local candidates, learned peer-reflexive ones included: a peer that reports a new
+    /// XOR-MAPPED-ADDRESS in every response cannot grow the list without bound.
+    public var maximumLocalCandidates: Int = 64
     /// STUN servers to learn server-reflexive candidates from: each host candidate of the same address family
     /// sends a Binding request to each (RFC 8445 §5.1.1.2).
     public var stunServers: [SocketAddress] = []

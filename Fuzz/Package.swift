@@ -32,5 +32,12 @@ let package = Package(
             name: "FuzzDTLS",
             dependencies: [.product(name: "DTLS", package: "Meeting"), .product(name: "NIOCore", package: "swift-nio")]
         ),
+        .executableTarget(
+            name: "FuzzICE",
+            dependencies: [
+                .product(name: "ICE", package: "Meeting"), .product(name: "STUN", package: "Meeting"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
     ]
 )

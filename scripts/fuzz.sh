@@ -9,7 +9,7 @@ root=$PWD
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(FuzzSTUN FuzzRTP FuzzRTCP FuzzSDP FuzzDTLS)
+[ ${#targets[@]} -gt 0 ] || targets=(FuzzSTUN FuzzRTP FuzzRTCP FuzzSDP FuzzDTLS FuzzICE)
 
 scratch="$root/.build-fuzz"
 swift build --package-path Fuzz --scratch-path "$scratch" --sanitize=fuzzer \
@@ -26,6 +26,20 @@ seed() {
         FuzzRTCP) hexfiles=(Fixtures/packets/*rtcp*.hex) ;;
         FuzzSDP) cp Fixtures/sdp/*.sdp "$dir"/ 2>/dev/null || true; hexfiles=() ;;
         FuzzDTLS) hexfiles=(Fixtures/dtls/client-flights.hex) ;;
+        FuzzICE)
+            # One seed per captured ICE message, framed as FuzzICE reads it: a 2-byte length, then a control byte
+            # (0x01: re-sign requests for the lite agent; 0x0b: re-sign responses as answers to the full agent).
+            python3 - Fixtures/packets/chromium-stun.hex "$dir" <<'PY'
+import pathlib, sys
+source, target = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+lines = [l.strip() for l in source.read_text().splitlines() if l.strip() and not l.startswith("#")]
+for number, line in enumerate(lines):
+    message = bytes.fromhex(line)
+    control = 0x0B if message[0] & 0x01 else 0x01
+    body = bytes([control]) + message
+    (target / f"ice-{number}.bin").write_bytes(len(body).to_bytes(2, "big") + body)
+PY
+            hexfiles=() ;;
     esac
     for file in "${hexfiles[@]}"; do
         [ -f "$file" ] || continue

@@ -105,6 +105,19 @@ struct ChromiumCaptureICETests {
         #expect(agent.remoteCandidates.first?.priority == 0x6E7E_1EFF)
     }
 
+    /// A server with many lite agents on one port routes a new check by the ufrag it is addressed to.
+    @Test func checksAreRoutedByUsernameFragment() throws {
+        for packet in try Self.packets() {
+            let recipient = ICEAgent.recipientUsernameFragment(of: ByteBuffer(bytes: packet.bytes))
+            switch (packet.direction, packet.bytes.starts(with: [0x00, 0x01])) {
+            case ("chromium->aiortc", true): #expect(recipient == "ZsMq")
+            case ("aiortc->chromium", true): #expect(recipient == "7cIK")
+            default: #expect(recipient == nil)  // responses
+            }
+        }
+        #expect(ICEAgent.recipientUsernameFragment(of: ByteBuffer(bytes: [0x16, 0xFE, 0xFD])) == nil)
+    }
+
     @Test func checksWithTheWrongPasswordAreRefused() throws {
         // Keyed with Chromium's own password instead of ours: 401 without integrity.
         let wrong = try ICECredentials(usernameFragment: "ZsMq", password: "oYkN9kvCRZHkvwGVVIo+Nt/Z")

@@ -23,18 +23,28 @@ import Glibc
 struct AioiceInteropTests {
     @Test("our full controlling agent ↔ aioice controlled")
     func fullAgentWithAioice() throws {
-        try run(mode: .full, peerRole: "controlled")
+        try run(mode: .full, role: .controlling, peerRole: "controlled")
+    }
+
+    @Test("our full controlled agent ↔ aioice controlling: aioice nominates")
+    func controlledFullAgentWithAioice() throws {
+        try run(mode: .full, role: .controlled, peerRole: "controlling")
+    }
+
+    @Test("both controlling: the role conflict is resolved with aioice (RFC 8445 §7.3.1.1)")
+    func roleConflictWithAioice() throws {
+        try run(mode: .full, role: .controlling, peerRole: "controlling")
     }
 
     @Test("our lite agent ↔ aioice controlling: aioice's checks are answered and its nomination selects the pair")
     func liteAgentWithAioice() throws {
-        try run(mode: .lite, peerRole: "controlling")
+        try run(mode: .lite, role: .controlled, peerRole: "controlling")
     }
 
-    func run(mode: ICEMode, peerRole: String) throws {
+    func run(mode: ICEMode, role: ICERole, peerRole: String) throws {
         let socket = try LoopbackICESocket()
         var generator = SystemRandomNumberGenerator()
-        var agent = ICEAgent(mode: mode, role: mode == .full ? .controlling : .controlled, using: &generator)
+        var agent = ICEAgent(mode: mode, role: role, using: &generator)
         try agent.addLocalCandidate(.host(socket.localAddress), now: .now())
         agent.endOfLocalCandidates()
 
@@ -81,6 +91,9 @@ struct AioiceInteropTests {
         #expect(connected["local"] as? String == "\(pair.remote.address.ipAddress ?? ""):\(pair.remote.address.port ?? 0)")
         #expect(connected["remote"] as? String == "\(pair.local.address.ipAddress ?? ""):\(pair.local.address.port ?? 0)")
         #expect(agent.connectionState == (mode == .full ? .completed : .connected))
+        // Exactly one side ends up controlling (after a role conflict, the one with the larger tie-breaker).
+        let peerControlling = try #require(connected["controlling"] as? Bool)
+        #expect(peerControlling != (agent.role == .controlling))
     }
 }
 

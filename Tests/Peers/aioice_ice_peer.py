@@ -4,7 +4,8 @@
 Line-based JSON over stdin/stdout:
   1. prints   {"ufrag", "pwd", "candidates": [sdp, ...]}   (host candidates on 127.0.0.1 only)
   2. reads    {"ufrag", "pwd", "candidates": [sdp, ...]}   (the Swift agent's)
-  3. connects (ICE checks, nomination), prints {"connected": true, "local": "ip:port", "remote": "ip:port"}
+  3. connects (ICE checks, nomination), prints
+     {"connected": true, "controlling": <its final role>, "local": "ip:port", "remote": "ip:port"}
   4. waits for one datagram, answers b"pong:" + it, prints {"received": "..."}
 Usage: aioice_ice_peer.py controlling|controlled
 """
@@ -40,6 +41,7 @@ async def main() -> None:
     pair = connection._nominated.get(1)
     print(json.dumps({
         "connected": True,
+        "controlling": connection.ice_controlling,
         "local": f"{pair.local_candidate.host}:{pair.local_candidate.port}" if pair else "",
         "remote": f"{pair.remote_addr[0]}:{pair.remote_addr[1]}" if pair else "",
     }), flush=True)

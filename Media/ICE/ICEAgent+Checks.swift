@@ -238,16 +238,22 @@ extension ICEAgent {
     }
 
     /// Marks a valid pair nominated and selects it (RFC 8445 §8.1.1, §7.3.1.5). A controlled agent with several
-    /// nominated pairs keeps the highest-priority one; a pair of a new ICE generation replaces an old one.
+    /// nominated pairs keeps the highest-priority one while it is alive (a consent response, or for a lite agent
+    /// a check, within ``ICEConfiguration/consentInterval``); once it has gone quiet, the pair the controlling agent
+    /// nominates now replaces it (the peer moved to another network). A pair of a new ICE generation replaces an
+    /// old one.
     mutating func nominate(_ index: Int, now: NIODeadline) {
         pairs[index].isNominated = true
         if nominationInProgress == index { nominationInProgress = nil }
+        // After consent was lost only an ICE restart recovers (RFC 7675 §5.1).
+        guard connectionState != .failed else { return }
         let pair = publicPair(index)
         if let current = selected, current.generation == generation {
             if current.pair.local.base == pair.local.base && current.pair.remote.address == pair.remote.address {
                 return
             }
-            if current.pair.priority > pair.priority { return }
+            let currentAlive = lastConsentAt.map { now - $0 < configuration.consentInterval } ?? false
+            if current.pair.priority > pair.priority && currentAlive { return }
         }
         selected = SelectedPair(pair: pair, generation: generation)
         emit(.selectedPairChanged(pair))

@@ -24,7 +24,9 @@ struct NonceIssuer: Sendable {
     }
 
     func issue(for client: STUNIPAddress, now: TURNTime) -> String {
-        let expiry = UInt32(truncatingIfNeeded: now.unixSeconds &+ lifetimeSeconds)
+        // Expiries are rounded up to the minute, so repeated challenges within a minute carry the same nonce.
+        let exact = now.unixSeconds &+ lifetimeSeconds
+        let expiry = UInt32(truncatingIfNeeded: exact &+ (60 &- exact % 60) % 60)
         let expiryHex = hex8(expiry)
         return expiryHex + mac(expiryHex: expiryHex, client: client)
     }

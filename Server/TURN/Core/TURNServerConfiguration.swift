@@ -38,9 +38,10 @@ public struct TURNServerConfiguration: Sendable {
     public var maximumChannelsPerAllocation: Int = 64
     /// Relayed bits per second per allocation, each direction; 0 = no limit. Excess packets are dropped.
     public var maximumBitsPerSecond: Int = 0
-    /// Failed authentications tolerated per source IP in ``failedAuthenticationWindow`` seconds; after that,
+    /// Failed authentications tolerated per source IP in ``failedAuthenticationWindow`` seconds (above the 32
+    /// attempts coturn's uclient makes before it gives up, so a client with a wrong password ends); after that,
     /// requests from that IP are dropped without answer until the window passes.
-    public var failedAuthenticationLimit: Int = 20
+    public var failedAuthenticationLimit: Int = 40
     public var failedAuthenticationWindow: Int64 = 60
     /// Never send a UDP source that has not authenticated a response larger than its request (anti-reflection),
     /// except Binding success responses (RFC 8489 requires XOR-MAPPED-ADDRESS) and the 401/438 challenge with

@@ -27,9 +27,11 @@ extension TURNServerCore {
         case .valid: break
         case .stale, .invalid: return .rejected(challenge(context, code: .staleNonce))
         }
+        // From here on the nonce is valid: failures answer 401 with the same nonce, so a client with wrong
+        // credentials sees that retrying cannot help (coturn's uclient then gives up instead of looping).
         guard realm == configuration.realm, username.utf8.count <= 512 else {
             recordFailure(client, now: context.now)
-            return .rejected(challenge(context, code: .unauthenticated))
+            return .rejected(challenge(context, code: .unauthenticated, nonce: nonce))
         }
         // The allocation's key first: most requests come from a client that already authenticated.
         if let slot = slotByFiveTuple[context.fiveTuple], let allocation = slots[Int(slot)],
@@ -38,7 +40,7 @@ extension TURNServerCore {
         {
             if isExpiredRESTUsername(username, now: context.now) {
                 recordFailure(client, now: context.now)
-                return .rejected(challenge(context, code: .unauthenticated))
+                return .rejected(challenge(context, code: .unauthenticated, nonce: nonce))
             }
             return .authenticated(Credentials(username: username, key: allocation.key))
         }
@@ -49,7 +51,7 @@ extension TURNServerCore {
             }
         }
         recordFailure(client, now: context.now)
-        return .rejected(challenge(context, code: .unauthenticated))
+        return .rejected(challenge(context, code: .unauthenticated, nonce: nonce))
     }
 
     /// Passwords that `username` may hold: its static password, and the REST password under each configured key
@@ -73,8 +75,10 @@ extension TURNServerCore {
     }
 
     /// 401 or 438 with REALM and a fresh NONCE, without MESSAGE-INTEGRITY (RFC 8489 §9.2.4).
-    mutating func challenge(_ context: RequestContext, code: STUNErrorCode) -> [TURNAction] {
-        let nonce = nonces.issue(for: context.fiveTuple.client.address, now: context.now)
+    mutating func challenge(_ context: RequestContext, code: STUNErrorCode, nonce reused: String? = nil)
+        -> [TURNAction]
+    {
+        let nonce = reused ?? nonces.issue(for: context.fiveTuple.client.address, now: context.now)
         return respondError(context, code, key: nil, extra: [.realm(configuration.realm), .nonce(nonce)], isChallenge: true)
     }
 

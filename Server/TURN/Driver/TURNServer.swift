@@ -172,6 +172,16 @@ public final class TURNServer: Sendable {
     {
         var result = BoundListeners(channels: [], port: port, tlsPort: tlsPort)
         do {
+            // SO_REUSEPORT would let a second server of the same user share the port silently: probe first
+            // with plain sockets, so "port in use" is reported as such.
+            if let group = contexts.first?.eventLoop {
+                if port != 0 {
+                    try await probe(host: host, port: port, group: group)
+                }
+                if let tlsPort, tlsPort != 0, tls != nil {
+                    try await probe(host: host, port: tlsPort, group: group, tcpOnly: true)
+                }
+            }
             for context in contexts {
                 let udp = try await bindUDP(host: host, port: result.port, context: context)
                 result.channels.append(udp)
@@ -187,6 +197,26 @@ public final class TURNServer: Sendable {
         } catch {
             for channel in result.channels { try? await channel.close() }
             return .failure(error)
+        }
+    }
+
+    /// Binds and closes plain (no SO_REUSEPORT) UDP and TCP sockets on `host:port`.
+    static func probe(host: String, port: Int, group: any EventLoop, tcpOnly: Bool = false)
+        async throws(TURNServerError)
+    {
+        do {
+            if !tcpOnly {
+                let udp = try await DatagramBootstrap(group: group).bind(host: host, port: port).get()
+                try? await udp.close()
+            }
+        } catch {
+            throw bindError(error, what: "UDP", host: host, port: port)
+        }
+        do {
+            let tcp = try await ServerBootstrap(group: group).bind(host: host, port: port).get()
+            try? await tcp.close()
+        } catch {
+            throw bindError(error, what: "TCP", host: host, port: port)
         }
     }
 

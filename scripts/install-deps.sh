@@ -12,7 +12,7 @@ what=${1:-test}
 debs=(pkg-config libssl-dev libsrtp2-dev libopus-dev libvpx-dev libasound2-dev libv4l-dev)
 # Real test peers. As later work adds peers (chromium, chromium-driver, coturn, mariadb-server, pebble),
 # they are listed here and in pips below, so `make test` and CI install them.
-test_debs=(openssl coreutils)
+test_debs=(openssl coreutils coturn)
 test_pips=()
 if [ "$what" = test ]; then
     debs+=("${test_debs[@]}")

@@ -13,7 +13,8 @@ debs=(pkg-config libssl-dev libsrtp2-dev libopus-dev libvpx-dev libasound2-dev l
 # Real test peers. As later work adds peers (chromium, chromium-driver, coturn, mariadb-server, pebble),
 # they are listed here and in pips below, so `make test` and CI install them.
 test_debs=(openssl coreutils coturn)
-test_pips=()
+# aiortc brings aioice, the ICE peer of Tests/ICETests/AioiceInteropTests (and later the WebRTC peer).
+test_pips=(aiortc==1.16.0)
 if [ "$what" = test ]; then
     debs+=("${test_debs[@]}")
 fi

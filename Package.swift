@@ -28,6 +28,7 @@ let package = Package(
         .library(name: "DTLS", targets: ["DTLS"]),
         .library(name: "SRTP", targets: ["SRTP"]),
         .library(name: "ICE", targets: ["ICE"]),
+        .library(name: "WebRTC", targets: ["WebRTC"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -82,6 +83,12 @@ let package = Package(
             name: "ICE",
             dependencies: ["STUN", "SDP", .product(name: "NIOCore", package: "swift-nio")],
             path: "Media/ICE",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "WebRTC",
+            dependencies: ["ICE", "DTLS", "SRTP", "RTP", "SDP", "STUN", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Media/WebRTC",
             swiftSettings: swiftSettings
         ),
 
@@ -176,6 +183,15 @@ let package = Package(
             name: "ICETests",
             dependencies: ["ICE", "STUN", "SDP", "TestSupport", .product(name: "NIOCore", package: "swift-nio")],
             path: "Tests/ICETests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WebRTCTests",
+            dependencies: [
+                "WebRTC", "ICE", "DTLS", "SRTP", "RTP", "SDP", "STUN", "TestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Tests/WebRTCTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -128,6 +128,7 @@ extension PeerConnection {
             if media.attributes.isEndOfCandidates { endOfCandidates = true }
         }
         if endOfCandidates { ice.endOfRemoteCandidates() }
+        learnRemoteRTXSSRCs(from: description)
 
         if isAnswer {
             narrowNegotiatedMedia(toAnswer: description)
@@ -177,6 +178,7 @@ extension PeerConnection {
             }
         }
         midByPayloadType = owners.compactMapValues { $0 }
+        configureLossRecovery()
     }
 
     func answeredCodecs(_ offered: MediaDescription) -> [Codec] {

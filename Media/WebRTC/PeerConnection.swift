@@ -74,6 +74,17 @@ public final class PeerConnection {
     var midBySSRC: [UInt32: String] = [:]
     var midByPayloadType: [UInt8: String] = [:]
 
+    // Loss recovery (PeerConnection+LossRecovery.swift).
+    var outboundStreams: [UInt32: OutboundVideoStream] = [:]
+    var nackGenerators: [UInt32: NACKGenerator] = [:]
+    var nackMIDs: Set<String> = []
+    var rtxAssociatedPayloadType: [UInt8: UInt8] = [:]
+    var remoteRTXToMediaSSRC: [UInt32: UInt32] = [:]
+    /// Packets sent again in answer to NACKs (RFC 4585 §6.2.1), as RTX or as themselves.
+    public internal(set) var retransmissionsSent = 0
+    /// Generic NACK packets sent for gaps in received video.
+    public internal(set) var nacksSent = 0
+
     /// Datagrams dropped on the input path (unknown first byte, SRTP authentication or replay failure, malformed
     /// RTP/RTCP, media before keys). Network input never throws or traps; it is counted here.
     public private(set) var droppedDatagrams = 0
@@ -146,7 +157,7 @@ public final class PeerConnection {
         case .dtls:
             receiveDTLS(datagram, from: source, to: local, now: now)
         case .rtpOrRTCP:
-            receiveMedia(datagram)
+            receiveMedia(datagram, now: now)
         case .zrtp, .channelData, .unknown:
             droppedDatagrams += 1
         }
@@ -167,7 +178,7 @@ public final class PeerConnection {
         }
     }
 
-    func receiveMedia(_ datagram: ByteBuffer) {
+    func receiveMedia(_ datagram: ByteBuffer, now: NIODeadline) {
         guard let inboundSRTP else {
             droppedDatagrams += 1
             return
@@ -177,6 +188,9 @@ public final class PeerConnection {
             do {
                 try inboundSRTP.unprotectRTCP(in: &buffer)
                 let packets = try RTCPPacket.parseCompound(buffer)
+                for packet in packets {
+                    if case .genericNACK(let nack) = packet { answerNACK(nack) }
+                }
                 outputs.append(.event(.rtcpReceived(packets)))
             } catch {
                 droppedDatagrams += 1
@@ -185,8 +199,19 @@ public final class PeerConnection {
         }
         do {
             try inboundSRTP.unprotectRTP(in: &buffer)
-            let packet = try RTPPacket(parsing: buffer)
-            outputs.append(.event(.rtpReceived(packet, mid: mid(of: packet))))
+            var packet = try RTPPacket(parsing: buffer)
+            if !rtxAssociatedPayloadType.isEmpty {
+                switch restoreFromRTX(packet) {
+                case .notRTX: break
+                case .restored(let original): packet = original
+                case .unusable:
+                    droppedDatagrams += 1
+                    return
+                }
+            }
+            let mid = mid(of: packet)
+            noteReceivedForNACK(packet, mid: mid, now: now)
+            outputs.append(.event(.rtpReceived(packet, mid: mid)))
         } catch {
             droppedDatagrams += 1
         }
@@ -208,9 +233,11 @@ public final class PeerConnection {
 
     // MARK: Time
 
-    /// When ``handleTimeout(now:)`` must next be called: the earliest of ICE's and DTLS's deadlines.
+    /// When ``handleTimeout(now:)`` must next be called: the earliest of ICE's and DTLS's deadlines and the next
+    /// NACK due.
     public func nextDeadline() -> NIODeadline? {
-        let iceDeadline = ice.nextDeadline()
+        var iceDeadline = ice.nextDeadline()
+        if let nack = nackDeadline { iceDeadline = min(iceDeadline ?? nack, nack) }
         guard let dtlsDeadline = dtls?.nextDeadline(), dtlsStarted || dtls?.state == .handshaking else {
             return iceDeadline
         }
@@ -218,12 +245,13 @@ public final class PeerConnection {
         return min(iceDeadline, dtlsDeadline)
     }
 
-    /// Runs ICE's and DTLS's due timers (checks, consent, DTLS retransmissions).
+    /// Runs ICE's and DTLS's due timers (checks, consent, DTLS retransmissions) and sends due NACKs.
     public func handleTimeout(now: NIODeadline) {
         if let deadline = ice.nextDeadline(), deadline <= now { ice.handleTimeout(now: now) }
         if let dtls, let deadline = dtls.nextDeadline(), deadline <= now {
             do { try dtls.handleTimeout(now: now) } catch { /* reported by drainDTLS through the state */ }
         }
+        sendDueNACKs(now: now)
         drain(now: now)
     }
 
@@ -243,6 +271,7 @@ public final class PeerConnection {
     public func sendRTP(_ packet: ByteBuffer, now: NIODeadline) throws(PeerConnectionError) {
         guard let outboundSRTP, let selected else { throw .notConnected }
         var buffer = packet
+        rememberForRetransmission(buffer)
         do { try outboundSRTP.protectRTP(in: &buffer) } catch { throw .srtp(error) }
         outputs.append(.transmit(buffer, from: selected.local, to: selected.remote))
     }

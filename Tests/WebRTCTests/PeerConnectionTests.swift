@@ -25,19 +25,23 @@ struct RTPPacketSummary: Equatable {
 }
 
 /// Two peers that negotiated through SDP text and an in-memory network, not yet run.
-func makeNegotiatedPair(seed: UInt64 = 1) throws -> VirtualPeerNetwork {
+func makeNegotiatedPair(
+    seed: UInt64 = 1, answererConfiguration: PeerConnectionConfiguration = PeerConnectionConfiguration(),
+    rewriteAnswer: (String) -> String = { $0 }
+) throws -> VirtualPeerNetwork {
     var generator = SplitMix64(seed: seed)
     let addressA = try SocketAddress(ipAddress: "10.0.0.1", port: 40000)
     let addressB = try SocketAddress(ipAddress: "10.0.0.2", port: 40000)
     let offerer = PeerConnection(certificate: try DTLSCertificate.generate(), using: &generator)
-    let answerer = PeerConnection(certificate: try DTLSCertificate.generate(), using: &generator)
+    let answerer = PeerConnection(
+        configuration: answererConfiguration, certificate: try DTLSCertificate.generate(), using: &generator)
     let network = VirtualPeerNetwork(offerer, answerer, addresses: [addressA, addressB], seed: seed)
     offerer.addHostCandidates([addressA], now: network.now)
     answerer.addHostCandidates([addressB], now: network.now)
 
     let offerText = try offerer.createOffer().serialize()
     try answerer.setRemoteDescription(SessionDescription.parse(offerText), now: network.now)
-    let answerText = try answerer.createAnswer().serialize()
+    let answerText = rewriteAnswer(try answerer.createAnswer().serialize())
     try offerer.setRemoteDescription(SessionDescription.parse(answerText), now: network.now)
     network.drain()
     return network
@@ -134,6 +138,33 @@ struct PeerConnectionTests {
             if case .rtcpReceived(let packets) = event { packets } else { nil }
         }
         #expect(received == [[pli, nack]])
+    }
+
+    @Test("an ICE-lite answerer (the SFU's mode) connects to a full offerer, which controls")
+    func liteAnswerer() throws {
+        var configuration = PeerConnectionConfiguration()
+        configuration.iceMode = .lite
+        let network = try makeNegotiatedPair(seed: 12, answererConfiguration: configuration)
+        #expect(network.progress(until: { network.isConnected(0) && network.isConnected(1) }))
+        #expect(network.peers[0].iceRole == .controlling)
+        #expect(network.peers[1].iceRole == .controlled)
+        #expect(network.failures(0).isEmpty && network.failures(1).isEmpty)
+    }
+
+    @Test("a fingerprint in the answer that does not match the certificate fails DTLS; no keys, no media")
+    func fingerprintMismatchFails() throws {
+        let network = try makeNegotiatedPair(seed: 13) { answer in
+            // Replace the answerer's fingerprint with another valid SHA-256 value.
+            answer.split(separator: "\r\n", omittingEmptySubsequences: false).map { line in
+                line.hasPrefix("a=fingerprint:")
+                    ? "a=fingerprint:sha-256 " + Array(repeating: "AB", count: 32).joined(separator: ":") : String(line)
+            }.joined(separator: "\r\n")
+        }
+        let failed = network.progress(until: { !network.failures(0).isEmpty || !network.failures(1).isEmpty })
+        #expect(failed)
+        #expect(!network.isConnected(0) && !network.isConnected(1))
+        #expect(!network.peers[0].isMediaReady)
+        #expect(network.failures(0).allSatisfy { $0.code == "webrtc.dtls" })
     }
 
     @Test("media before the connection is up is refused with notConnected")

@@ -149,15 +149,17 @@ public final class PeerConnection {
     ///
     /// Demultiplexed by its first byte (RFC 7983 §7): 0–3 STUN to ICE, 20–63 DTLS, 128–191 RTP or RTCP (told
     /// apart by the packet type, RFC 5761 §4) through SRTP. Anything else, and anything that fails to decrypt or
-    /// parse, is dropped and counted in ``droppedDatagrams``.
-    public func handleReceive(_ datagram: ByteBuffer, from source: SocketAddress, to local: SocketAddress, now: NIODeadline) {
-        switch MultiplexedPacketKind(of: datagram) {
+    /// parse, is dropped and counted in ``droppedDatagrams``. The datagram is consumed: if the caller keeps no
+    /// other reference, SRTP decrypts it in place without a copy.
+    public func handleReceive(_ datagram: consuming ByteBuffer, from source: SocketAddress, to local: SocketAddress, now: NIODeadline) {
+        // 0xFF (no first byte) classifies as unknown.
+        switch MultiplexedPacketKind(firstByte: datagram.getInteger(at: datagram.readerIndex, as: UInt8.self) ?? 0xFF) {
         case .stun:
             if !ice.handleReceive(datagram, from: source, to: local, now: now).isICE { droppedDatagrams += 1 }
         case .dtls:
             receiveDTLS(datagram, from: source, to: local, now: now)
         case .rtpOrRTCP:
-            receiveMedia(datagram, now: now)
+            receiveMedia(consume datagram, now: now)
         case .zrtp, .channelData, .unknown:
             droppedDatagrams += 1
         }
@@ -178,12 +180,12 @@ public final class PeerConnection {
         }
     }
 
-    func receiveMedia(_ datagram: ByteBuffer, now: NIODeadline) {
+    func receiveMedia(_ datagram: consuming ByteBuffer, now: NIODeadline) {
         guard let inboundSRTP else {
             droppedDatagrams += 1
             return
         }
-        var buffer = datagram
+        var buffer = consume datagram
         if RTCPPacketType.isRTCP(buffer) {
             do {
                 try inboundSRTP.unprotectRTCP(in: &buffer)
@@ -266,20 +268,20 @@ public final class PeerConnection {
 
     /// Protects an RTP packet (its readable bytes) with SRTP and emits it to the selected pair.
     ///
-    /// Give the buffer ``SRTPSession/maximumTrailerLength`` bytes of spare capacity and keep no other reference
-    /// to it, and protection happens in place without an allocation.
-    public func sendRTP(_ packet: ByteBuffer, now: NIODeadline) throws(PeerConnectionError) {
+    /// The buffer is consumed: give it ``SRTPSession/maximumTrailerLength`` bytes of spare capacity and keep no
+    /// other reference to it, and protection happens in place without an allocation.
+    public func sendRTP(_ packet: consuming ByteBuffer, now: NIODeadline) throws(PeerConnectionError) {
         guard let outboundSRTP, let selected else { throw .notConnected }
-        var buffer = packet
+        var buffer = consume packet
         rememberForRetransmission(buffer)
         do { try outboundSRTP.protectRTP(in: &buffer) } catch { throw .srtp(error) }
         outputs.append(.transmit(buffer, from: selected.local, to: selected.remote))
     }
 
     /// Protects an RTCP compound packet with SRTCP and emits it to the selected pair (rtcp-mux, RFC 5761).
-    public func sendRTCP(_ packet: ByteBuffer, now: NIODeadline) throws(PeerConnectionError) {
+    public func sendRTCP(_ packet: consuming ByteBuffer, now: NIODeadline) throws(PeerConnectionError) {
         guard let outboundSRTP, let selected else { throw .notConnected }
-        var buffer = packet
+        var buffer = consume packet
         do { try outboundSRTP.protectRTCP(in: &buffer) } catch { throw .srtp(error) }
         outputs.append(.transmit(buffer, from: selected.local, to: selected.remote))
     }

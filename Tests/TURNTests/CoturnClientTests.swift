@@ -80,6 +80,17 @@ struct CoturnClientTests {
         }
     }
 
+    @Test("IPv6: uclient -x relays through an IPv6 allocation to a peer on ::1")
+    func ipv6() async throws {
+        try await CoturnTools.withServer(loopback: "::1") { server, peerPort in
+            let run = try CoturnTools.run("turnutils_uclient",
+                ["-x", "-e", "::1", "-r", "\(peerPort)", "-u", "user", "-W", Self.secret, "-p", "\(server.port)", "::1"],
+                seconds: 60)
+            #expect(run.output.contains("start_mclient: tot_send_bytes ~ 1000, tot_recv_bytes ~ 1000"), "\(run.tail)")
+            #expect(run.output.contains("Total lost packets 0 ("), "\(run.tail)")
+        }
+    }
+
     @Test("A wrong REST secret cannot allocate")
     func wrongSecret() async throws {
         try await CoturnTools.withServer { server, peerPort in
@@ -137,9 +148,9 @@ enum CoturnTools {
     }
 
     /// A free UDP port on 127.0.0.1 (bound and released; loopback only).
-    static func freeUDPPort() async throws -> Int {
+    static func freeUDPPort(host: String) async throws -> Int {
         let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .bind(host: "127.0.0.1", port: 0).get()
+            .bind(host: host, port: 0).get()
         let port = try #require(channel.localAddress?.port)
         try await channel.close()
         return port
@@ -166,6 +177,7 @@ enum CoturnTools {
     /// Starts our server on ephemeral loopback ports (UDP/TCP and TLS) and turnutils_peer, runs `body`, stops both.
     static func withServer(
         allowLoopback: Bool = true,
+        loopback: String = "127.0.0.1",
         _ body: (TURNServer, Int) async throws -> Void
     ) async throws {
         for tool in tools {
@@ -175,15 +187,15 @@ enum CoturnTools {
         // Relay ports below Linux's ephemeral range, so the clients' own sockets never take them.
         let base = Int.random(in: 0..<12) * 1000 + 20000
         let settings = try TURNServerSettings.fromFlags(
-            deploymentSecret: "0123456789abcdef0123", publicIP: "127.0.0.1", port: 0, listen: ["127.0.0.1"],
+            deploymentSecret: "0123456789abcdef0123", publicIP: loopback, port: 0, listen: [loopback],
             tlsPort: 0, certificatePath: certificate, privateKeyPath: key, relayPorts: "\(base)-\(base + 999)",
             realm: "north.gov", staticAuthSecret: CoturnClientTests.secret, allowPeers: [], denyPeers: [],
             allowLoopbackPeers: allowLoopback, userQuota: 0, maxBitsPerSecond: 0, metrics: nil)
         let server = try await TURNServer.start(settings: settings)
-        let peerPort = try await freeUDPPort()
+        let peerPort = try await freeUDPPort(host: loopback)
         let peer = Process()
         peer.executableURL = URL(fileURLWithPath: try #require(path(of: "turnutils_peer")))
-        peer.arguments = ["-L", "127.0.0.1", "-p", "\(peerPort)"]
+        peer.arguments = ["-L", loopback, "-p", "\(peerPort)"]
         peer.standardOutput = FileHandle.nullDevice
         peer.standardError = FileHandle.nullDevice
         try peer.run()

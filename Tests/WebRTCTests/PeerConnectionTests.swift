@@ -273,6 +273,27 @@ struct PeerConnectionTests {
         #expect(answerer.negotiatedMedia.map(\.mid) == ["0", "1"])
     }
 
+    @Test("aiortc's offer is answered with its numbering: Opus 96, VP8 97 with RTX 98, mid extension 1")
+    func answersAiortcOffer() throws {
+        let offer = try SessionDescription.parse(try Fixtures.text("sdp/aiortc-offer-audio-video.sdp"))
+        var generator = SplitMix64(seed: 10)
+        let answerer = PeerConnection(certificate: try DTLSCertificate.generate(), using: &generator)
+        try answerer.setRemoteDescription(offer, now: .uptimeNanoseconds(1))
+        let answer = try SessionDescription.parse(try answerer.createAnswer().serialize())
+        #expect(answer.mids == ["0", "1"])
+        #expect(answer.bundleGroup?.mids == ["0", "1"])
+        #expect(answer.media(withMID: "0")?.payloadTypes == [96])
+        #expect(answer.media(withMID: "0")?.codecs.first?.name == "opus")
+        #expect(answer.media(withMID: "1")?.payloadTypes == [97, 98])
+        #expect(answer.media(withMID: "1")?.codec(forPayloadType: 98)?.associatedPayloadType == 97)
+        #expect(answer.media.allSatisfy { $0.extensionID(forURI: MediaCapabilities.midExtensionURI) == 1 })
+        let video = try #require(answerer.negotiatedMedia.first { $0.kind == .video })
+        #expect(video.rtxPayloadType(for: 97) == 98)
+        #expect(video.localRTXSSRC != nil)
+        // Our answer names our RTX SSRC in an FID group, so the peer can map retransmissions.
+        #expect(answer.media(withMID: "1")?.attributes.ssrcGroups.first?.ssrcs == [video.localSSRC, video.localRTXSSRC].compactMap { $0 })
+    }
+
     @Test("a description without BUNDLE or fingerprint is refused with a typed error")
     func refusesIncompleteDescription() throws {
         let text = try Fixtures.text("sdp/chromium-offer-audio-video.sdp")

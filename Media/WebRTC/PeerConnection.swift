@@ -318,10 +318,15 @@ public final class PeerConnection {
             startDTLSIfReady(now: now)
         case .connectionStateChanged(let state):
             outputs.append(.event(.iceConnectionStateChanged(state)))
-            if state == .failed { fail(.iceFailed) }
+            if state == .failed {
+                selected = nil
+                fail(.iceFailed)
+            }
         case .localCandidate(let candidate):
             outputs.append(.event(.localCandidate(candidate)))
         case .consentLost:
+            // RFC 7675 §5.1: without consent, stop sending media at once.
+            selected = nil
             fail(.iceFailed)
         case .gatheringComplete, .peerReflexiveCandidate, .roleChanged:
             break

@@ -140,6 +140,30 @@ struct PeerConnectionTests {
         #expect(received == [[pli, nack]])
     }
 
+    @Test("10 % loss of ICE checks: ICE retransmits in virtual time and the connection still comes up")
+    func connectsWithCheckLoss() throws {
+        let network = try makeNegotiatedPair(seed: 14)
+        network.stunLossRate = 0.10
+        #expect(network.progress(until: { network.isConnected(0) && network.isConnected(1) }))
+        #expect(network.failures(0).isEmpty && network.failures(1).isEmpty)
+    }
+
+    @Test("a severed path is detected by consent freshness (RFC 7675) and reported as failed; sending stops")
+    func consentLossFails() throws {
+        let network = try makeNegotiatedPair(seed: 15)
+        #expect(network.progress(until: { network.isConnected(0) && network.isConnected(1) }))
+        network.isSevered = true
+        let failed = network.progress(until: { !network.failures(0).isEmpty }, limit: .seconds(120))
+        #expect(failed)
+        #expect(network.failures(0) == [.iceFailed])
+        #expect(!network.peers[0].isMediaReady)
+        #expect(throws: PeerConnectionError.notConnected) {
+            try network.peers[0].sendRTP(
+                makeRTPPacket(payloadType: 96, sequenceNumber: 1, ssrc: 1, mid: "1", midID: nil, payload: [1]),
+                now: network.now)
+        }
+    }
+
     @Test("an ICE-lite answerer (the SFU's mode) connects to a full offerer, which controls")
     func liteAnswerer() throws {
         var configuration = PeerConnectionConfiguration()

@@ -24,6 +24,10 @@ final class VirtualPeerNetwork {
     var delay: TimeAmount = .milliseconds(10)
     /// Probability that an RTP/RTCP datagram is dropped.
     var mediaLossRate = 0.0
+    /// Probability that a STUN datagram (ICE checks, consent) is dropped; ICE retransmits in virtual time.
+    var stunLossRate = 0.0
+    /// Drop everything (a path that died).
+    var isSevered = false
     var inFlight: [Datagram] = []
     var sequence = 0
     var random: SplitMix64
@@ -51,6 +55,8 @@ final class VirtualPeerNetwork {
 
     func send(_ payload: ByteBuffer, from: SocketAddress, to: SocketAddress) {
         let first = payload.getInteger(at: payload.readerIndex, as: UInt8.self) ?? 0
+        if isSevered { return }
+        if stunLossRate > 0, first <= 3, Double(random.next() % 1_000_000) / 1_000_000 < stunLossRate { return }
         if mediaLossRate > 0, (128...191).contains(first), Double(random.next() % 1_000_000) / 1_000_000 < mediaLossRate {
             droppedMedia += 1
             return

@@ -76,6 +76,8 @@ struct PeerConnectionTests {
         #expect(network.peers[0].dtlsRole == .server)
         #expect(network.peers[0].srtpProfile == .aeadAES128GCM)
         #expect(network.peers[0].isMediaReady && network.peers[1].isMediaReady)
+        // Every STUN and DTLS datagram fit a 1200-byte path MTU.
+        #expect(network.oversized == 0)
     }
 
     @Test("RTP sent by either side arrives decrypted with the same header and payload, routed by mid")

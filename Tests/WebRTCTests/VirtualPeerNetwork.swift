@@ -26,6 +26,9 @@ final class VirtualPeerNetwork {
     var mediaLossRate = 0.0
     /// Probability that a STUN datagram (ICE checks, consent) is dropped; ICE retransmits in virtual time.
     var stunLossRate = 0.0
+    /// The path MTU (UDP payload bytes); larger datagrams are dropped and counted in `oversized`.
+    var mtu = 1200
+    var oversized = 0
     /// Drop everything (a path that died).
     var isSevered = false
     var inFlight: [Datagram] = []
@@ -56,6 +59,10 @@ final class VirtualPeerNetwork {
     func send(_ payload: ByteBuffer, from: SocketAddress, to: SocketAddress) {
         let first = payload.getInteger(at: payload.readerIndex, as: UInt8.self) ?? 0
         if isSevered { return }
+        if payload.readableBytes > mtu {
+            oversized += 1
+            return
+        }
         if stunLossRate > 0, first <= 3, Double(random.next() % 1_000_000) / 1_000_000 < stunLossRate { return }
         if mediaLossRate > 0, (128...191).contains(first), Double(random.next() % 1_000_000) / 1_000_000 < mediaLossRate {
             droppedMedia += 1

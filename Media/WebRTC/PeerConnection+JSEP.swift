@@ -75,7 +75,10 @@ extension PeerConnection {
             let media = NegotiatedMedia(
                 mid: mid, kind: offered.kind, codecs: codecs, headerExtensions: extensions, localSSRC: nextSSRC(),
                 localRTXSSRC: codecs.contains { $0.name.lowercased() == "rtx" } ? nextSSRC() : nil)
-            sections.append(mediaSection(media, direction: offered.direction.reversed, setup: answerSetup))
+            sections.append(
+                mediaSection(
+                    media, direction: offered.direction.reversed, setup: answerSetup,
+                    reducedSizeRTCP: offered.attributes.isRTCPReducedSize))
             negotiated.append(media)
         }
         let bundled = offer.bundleGroup?.mids.filter { mid in negotiated.contains { $0.mid == mid } } ?? []
@@ -164,6 +167,13 @@ extension PeerConnection {
         }
     }
 
+    /// True when the answer (ours or theirs) has `a=rtcp-rsize` in its BUNDLE-tagged section.
+    var negotiatedReducedSizeRTCP: Bool {
+        let answer = isOfferer ? remoteDescription : localDescription
+        guard let answer, let first = answer.media.first(where: { !$0.isRejected }) else { return false }
+        return first.attributes.isRTCPReducedSize
+    }
+
     /// Inbound routing tables (RFC 8843 §9.2): the mid extension id, and payload types unique to one section.
     func updateRouting() {
         midExtensionID = negotiatedMedia.lazy.compactMap { $0.extensionID(forURI: MediaCapabilities.midExtensionURI) }.first
@@ -204,7 +214,11 @@ extension PeerConnection {
             connections: [ConnectionData()], attributes: attributes)
     }
 
-    func mediaSection(_ media: NegotiatedMedia, direction: MediaDirection, setup: DTLSSetup) -> MediaDescription {
+    /// - Parameter reducedSizeRTCP: write `a=rtcp-rsize` (RFC 5506 §5): always in offers, in answers only when
+    ///   the offer had it.
+    func mediaSection(
+        _ media: NegotiatedMedia, direction: MediaDirection, setup: DTLSSetup, reducedSizeRTCP: Bool = true
+    ) -> MediaDescription {
         var attributes = AttributeList()
         for candidate in ice.localCandidates where candidate.kind != .peerReflexive {
             attributes.append(.candidate(candidate.sdpCandidate()))
@@ -220,7 +234,7 @@ extension PeerConnection {
         for map in media.headerExtensions { attributes.append(.extensionMap(map)) }
         attributes.append(.direction(direction))
         attributes.append(.rtcpMux)
-        attributes.append(.rtcpReducedSize)
+        if reducedSizeRTCP { attributes.append(.rtcpReducedSize) }
         for codec in media.codecs {
             attributes.append(
                 .rtpMap(

@@ -20,6 +20,8 @@ extension PeerConnection {
     /// Sets up NACK and RTX for the negotiated media (after the answer).
     func configureLossRecovery() {
         outboundStreams.removeAll()
+        // The answer has a=rtcp-rsize only when both sides support it.
+        reducedSizeRTCP = negotiatedReducedSizeRTCP
         nackMIDs.removeAll()
         rtxAssociatedPayloadType.removeAll()
         for media in negotiatedMedia where media.kind == .video {
@@ -137,9 +139,11 @@ extension PeerConnection {
             guard let deadline = nackGenerators[ssrc]?.nextDeadline(), deadline <= now else { continue }
             let items = nackGenerators[ssrc]?.collectNACKItems(now: now) ?? []
             guard !items.isEmpty else { continue }
-            let nack = RTCPGenericNACK(senderSSRC: senderSSRC, mediaSSRC: ssrc, items: items)
+            let nack = RTCPPacket.genericNACK(RTCPGenericNACK(senderSSRC: senderSSRC, mediaSSRC: ssrc, items: items))
+            // RFC 4585 §3.1: a compound starting with a report, unless reduced-size RTCP was negotiated (RFC 5506).
+            let packets = reducedSizeRTCP ? [nack] : [.receiverReport(RTCPReceiverReport(ssrc: senderSSRC)), nack]
             do {
-                try sendRTCP([.genericNACK(nack)], now: now)
+                try sendRTCP(packets, now: now)
                 nacksSent += 1
             } catch {
                 continue

@@ -78,6 +78,8 @@ public final class PeerConnection {
     var outboundStreams: [UInt32: OutboundVideoStream] = [:]
     var nackGenerators: [UInt32: NACKGenerator] = [:]
     var nackMIDs: Set<String> = []
+    /// Whether both sides agreed to reduced-size RTCP (RFC 5506); otherwise feedback goes in a compound after an RR.
+    var reducedSizeRTCP = false
     var rtxAssociatedPayloadType: [UInt8: UInt8] = [:]
     var remoteRTXToMediaSSRC: [UInt32: UInt32] = [:]
     /// Packets sent again in answer to NACKs (RFC 4585 §6.2.1), as RTX or as themselves.

@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import RTP
 import SDP
@@ -56,9 +57,14 @@ struct LossRecoveryTests {
         #expect(buffer.packet(sequenceNumber: 2) == nil)
     }
 
-    @Test("with 10 % loss on media (RTP, RTX and RTCP) every video packet reaches the receiver through NACK + RTX")
-    func nackRecoversLostVideo() throws {
-        let network = try makeNegotiatedPair(seed: 21)
+    @Test(
+        "with 10 % loss on media (RTP, RTX and RTCP) every video packet reaches the receiver through NACK + RTX",
+        arguments: [true, false])
+    func nackRecoversLostVideo(reducedSize: Bool) throws {
+        // Without a=rtcp-rsize in the offer the answer has none either, and neither side sends reduced-size RTCP.
+        let network = try makeNegotiatedPair(seed: 21, rewriteOffer: { offer in
+            reducedSize ? offer : offer.replacingOccurrences(of: "a=rtcp-rsize\r\n", with: "")
+        })
         #expect(network.progress(until: { network.isConnected(0) && network.isConnected(1) }))
         network.mediaLossRate = 0.10
         let sender = network.peers[0]
@@ -97,5 +103,16 @@ struct LossRecoveryTests {
             check &+= 1
         }
         #expect(missing.isEmpty, "not recovered: \(missing); dropped \(network.droppedMedia)")
+        // NACKs travel alone only with reduced-size RTCP; otherwise in a compound after an RR (RFC 4585 §3.1).
+        let nackCompounds = network.events[0].compactMap { event -> [RTCPPacket]? in
+            guard case .rtcpReceived(let packets) = event,
+                packets.contains(where: { if case .genericNACK = $0 { true } else { false } })
+            else { return nil }
+            return packets
+        }
+        #expect(!nackCompounds.isEmpty)
+        #expect(nackCompounds.allSatisfy { packets in
+            if case .receiverReport = packets.first { !reducedSize } else { reducedSize && packets.count == 1 }
+        })
     }
 }

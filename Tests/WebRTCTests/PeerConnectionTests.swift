@@ -27,7 +27,7 @@ struct RTPPacketSummary: Equatable {
 /// Two peers that negotiated through SDP text and an in-memory network, not yet run.
 func makeNegotiatedPair(
     seed: UInt64 = 1, answererConfiguration: PeerConnectionConfiguration = PeerConnectionConfiguration(),
-    rewriteAnswer: (String) -> String = { $0 }
+    rewriteOffer: (String) -> String = { $0 }, rewriteAnswer: (String) -> String = { $0 }
 ) throws -> VirtualPeerNetwork {
     var generator = SplitMix64(seed: seed)
     let addressA = try SocketAddress(ipAddress: "10.0.0.1", port: 40000)
@@ -39,7 +39,7 @@ func makeNegotiatedPair(
     offerer.addHostCandidates([addressA], now: network.now)
     answerer.addHostCandidates([addressB], now: network.now)
 
-    let offerText = try offerer.createOffer().serialize()
+    let offerText = rewriteOffer(try offerer.createOffer().serialize())
     try answerer.setRemoteDescription(SessionDescription.parse(offerText), now: network.now)
     let answerText = rewriteAnswer(try answerer.createAnswer().serialize())
     try offerer.setRemoteDescription(SessionDescription.parse(answerText), now: network.now)
@@ -293,6 +293,7 @@ struct PeerConnectionTests {
         #expect(video.extensionID(forURI: MediaCapabilities.absoluteSendTimeExtensionURI) == 2)
         #expect(answer.setup(forMediaAt: 0) == .active)
         #expect(answer.media.allSatisfy { $0.direction == .sendrecv })
+        #expect(answer.media.allSatisfy { $0.attributes.isRTCPReducedSize })
         #expect(answer.media[0].candidates.count == 1)
         #expect(answerer.dtlsRole == .client)
         // Chromium's UDP host candidates were taken; its TCP ones skipped.
@@ -313,6 +314,8 @@ struct PeerConnectionTests {
         #expect(answer.media(withMID: "1")?.payloadTypes == [97, 98])
         #expect(answer.media(withMID: "1")?.codec(forPayloadType: 98)?.associatedPayloadType == 97)
         #expect(answer.media.allSatisfy { $0.extensionID(forURI: MediaCapabilities.midExtensionURI) == 1 })
+        // aiortc does not offer reduced-size RTCP, so the answer does not claim it (RFC 5506 §5).
+        #expect(answer.media.allSatisfy { !$0.attributes.isRTCPReducedSize })
         let video = try #require(answerer.negotiatedMedia.first { $0.kind == .video })
         #expect(video.rtxPayloadType(for: 97) == 98)
         #expect(video.localRTXSSRC != nil)

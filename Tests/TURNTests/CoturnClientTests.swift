@@ -91,6 +91,17 @@ struct CoturnClientTests {
         }
     }
 
+    @Test("uclient -T -m 4 -n 50 (RFC 6062 TCP relay: Connect, ConnectionAttempt, ConnectionBind): 200 of 200")
+    func tcpRelay() async throws {
+        try await CoturnTools.withServer { server, _ in
+            let run = try CoturnTools.run("turnutils_uclient",
+                ["-T", "-m", "4", "-n", "50", "-u", "user", "-W", Self.secret, "-p", "\(server.port)", "127.0.0.1"],
+                seconds: 60)
+            #expect(run.output.contains("start_mclient: tot_send_msgs=200, tot_recv_msgs=200"), "\(run.tail)")
+            #expect(run.output.contains("Total lost packets 0 ("), "\(run.tail)")
+        }
+    }
+
     @Test("A wrong REST secret cannot allocate")
     func wrongSecret() async throws {
         try await CoturnTools.withServer { server, peerPort in

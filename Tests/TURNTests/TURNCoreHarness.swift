@@ -50,7 +50,7 @@ struct TURNCoreHarness {
         while !actions.isEmpty {
             let action = actions.removeFirst()
             switch action {
-            case .openRelay(let relay, let family, let port):
+            case .openRelay(let relay, let family, let port), .openTCPRelay(let relay, let family, let port):
                 if boundPorts.values.contains(where: { $0 == (family.rawValue, port) }) {
                     actions += core.relayFailed(relay, now: now)
                 } else {

@@ -21,6 +21,21 @@ struct Allocation: Sendable {
         var fingerprint: Bool
     }
 
+    /// A TCP connection between the relay and a peer (RFC 6062 §2).
+    struct TCPPeerConnection: Sendable {
+        enum State: Sendable {
+            /// The relay is connecting on behalf of this Connect request.
+            case connecting(transaction: STUNTransactionID, fingerprint: Bool)
+            /// Connected; waiting (until `expiry`) for the client's ConnectionBind on a data connection.
+            case awaitingBind(expiry: TURNTime)
+            /// Spliced to a client data connection.
+            case bound
+        }
+
+        var peer: STUNTransportAddress
+        var state: State
+    }
+
     struct ChannelBinding: Sendable {
         var peer: STUNTransportAddress
         var expiry: TURNTime
@@ -41,6 +56,10 @@ struct Allocation: Sendable {
     var permissions: [STUNIPAddress: TURNTime] = [:]
     var channels: [UInt16: ChannelBinding] = [:]
     var channelByPeer: [STUNTransportAddress: UInt16] = [:]
+    /// A TCP relay (RFC 6062) rather than UDP.
+    var isTCP = false
+    /// RFC 6062 peer connections by CONNECTION-ID.
+    var tcpConnections: [UInt32: TCPPeerConnection] = [:]
     var toPeerBudget = ByteBudget()
     var toClientBudget = ByteBudget()
 

@@ -8,6 +8,17 @@ public enum TURNAction: Sendable {
     /// Bind a UDP relay socket for `relay` on `port` of `family`, then report back with
     /// ``TURNServerCore/relayOpened(_:now:)`` or ``TURNServerCore/relayFailed(_:now:)``.
     case openRelay(TURNRelayID, family: STUNAddressFamily, port: UInt16)
+    /// Open a TCP relay (RFC 6062): listen on `port` of `family` for peers; report back as for ``openRelay``.
+    case openTCPRelay(TURNRelayID, family: STUNAddressFamily, port: UInt16)
+    /// Connect from `relay`'s address to `peer` (RFC 6062 §5.2), then report with
+    /// ``TURNServerCore/peerConnectionEstablished(relay:connectionID:now:)`` or
+    /// ``TURNServerCore/peerConnectionFailed(relay:connectionID:now:)``.
+    case connectToPeer(TURNRelayID, peer: STUNTransportAddress, connectionID: UInt32)
+    /// Splice the client data connection `dataConnection` to the peer connection `connectionID` (RFC 6062 §5.4):
+    /// from now on both carry raw bytes. `response` (the ConnectionBind success) goes on the data connection first.
+    case spliceConnection(connectionID: UInt32, dataConnection: TURNFiveTuple, response: ByteBuffer)
+    /// Close peer connection `connectionID` (its allocation went away, or it was never bound in time).
+    case closePeerConnection(connectionID: UInt32)
     /// Close the relay socket of a deleted or expired allocation.
     case closeRelay(TURNRelayID)
     /// Send `payload` from `relay`'s socket to `peer` (a Send indication, RFC 8656 §11.2, or ChannelData).

@@ -50,6 +50,8 @@ public struct TURNServerConfiguration: Sendable {
     /// Accept channel numbers 0x4000–0x7FFF (RFC 5766) rather than only RFC 8656's 0x4000–0x4FFF: coturn's
     /// clients pick from the whole old range.
     public var acceptRFC5766ChannelNumbers: Bool = true
+    /// Which core this is (0-255), written into RFC 6062 CONNECTION-IDs so any core can route a ConnectionBind.
+    public var coreIndex: UInt8 = 0
     /// Key for nonces; random per process unless a test fixes it.
     public var nonceKey: [UInt8]
 

@@ -43,7 +43,7 @@ extension TURNServerCore {
         switch message.method {
         case .binding:
             return handleBinding(context)
-        case .allocate, .refresh, .createPermission, .channelBind:
+        case .allocate, .refresh, .createPermission, .channelBind, .connect, .connectionBind:
             let credentials: Credentials
             switch authenticate(context, raw: bytes) {
             case .authenticated(let found): credentials = found
@@ -58,10 +58,12 @@ extension TURNServerCore {
             case .allocate: return handleAllocate(context, credentials: credentials)
             case .refresh: return handleRefresh(context, credentials: credentials)
             case .createPermission: return handleCreatePermission(context, credentials: credentials)
+            case .connect: return handleConnect(context, credentials: credentials)
+            case .connectionBind: return handleConnectionBind(context, credentials: credentials)
             default: return handleChannelBind(context, credentials: credentials)
             }
         default:
-            // Unknown or unsupported method (RFC 6062 is not offered): 400 (RFC 8489 §6.3.1).
+            // Unknown or unsupported method: 400 (RFC 8489 §6.3.1).
             return respondError(context, .badRequest, key: nil)
         }
     }
@@ -112,8 +114,14 @@ extension TURNServerCore {
             }
         }
         guard let requestedTransport else { return respondError(context, .badRequest, key: credentials.key) }
-        guard requestedTransport == 17 else {
+        // UDP relays (RFC 8656); TCP relays (RFC 6062 §5.1) only for clients on TCP/TLS, without EVEN-PORT or
+        // RESERVATION-TOKEN.
+        let tcpRelay = requestedTransport == 6 && context.fiveTuple.transport.isStream
+        guard requestedTransport == 17 || tcpRelay else {
             return respondError(context, .unsupportedTransportProtocol, key: credentials.key)
+        }
+        if tcpRelay, evenPort != nil || reservationToken != nil {
+            return respondError(context, .badRequest, key: credentials.key)
         }
         var family: STUNAddressFamily
         var port: UInt16
@@ -165,12 +173,14 @@ extension TURNServerCore {
         let pending = Allocation.PendingAllocate(lifetime: clampedLifetime(lifetime), reservationToken: newReservation,
             portIsFixed: portIsFixed, attempts: 1, fingerprint: context.fingerprint)
         let relay = insertAllocation { relay in
-            Allocation(fiveTuple: context.fiveTuple, relay: relay, family: family,
+            var allocation = Allocation(fiveTuple: context.fiveTuple, relay: relay, family: family,
                 relayedAddress: STUNTransportAddress(address: relayIP, port: port), username: credentials.username,
                 key: credentials.key, expiry: context.now.adding(seconds: pending.lifetime),
                 state: .opening(pending), creatingTransaction: message.transactionID)
+            allocation.isTCP = tcpRelay
+            return allocation
         }
-        return [.openRelay(relay, family: family, port: port)]
+        return [tcpRelay ? .openTCPRelay(relay, family: family, port: port) : .openRelay(relay, family: family, port: port)]
     }
 
     func relayAddress(for family: STUNAddressFamily) -> STUNIPAddress? {

@@ -26,6 +26,8 @@ public struct TURNServerCore: Sendable {
     /// EVEN-PORT reservations made by this core, by RESERVATION-TOKEN (RFC 8656 §7.2, §18.9): the reserved port
     /// stays taken in the pool until the token is redeemed or expires.
     var reservations: [UInt64: Reservation] = [:]
+    /// Which relay owns each RFC 6062 CONNECTION-ID of this core.
+    var connectionOwner: [UInt32: TURNRelayID] = [:]
     /// Failed authentications per source IP within the current window.
     var failedAuthentications: [STUNIPAddress: FailureWindow] = [:]
 
@@ -264,10 +266,11 @@ public struct TURNServerCore: Sendable {
     public mutating func connectionClosed(_ fiveTuple: TURNFiveTuple) -> [TURNAction] {
         guard let slot = slotByFiveTuple[fiveTuple] else { return [] }
         let relay = slots[Int(slot)]?.relay
+        let peerConnections = slots[Int(slot)]?.tcpConnections.keys.map { $0 } ?? []
         removeAllocation(at: Int(slot), closeRelay: false)
         guard let relay else { return [] }
         // A relay still being opened is closed too: the driver closes it when the bind completes.
-        return [.closeRelay(relay)]
+        return [.closeRelay(relay)] + peerConnections.map { .closePeerConnection(connectionID: $0) }
     }
 
     // MARK: - Time
@@ -358,6 +361,7 @@ public struct TURNServerCore: Sendable {
             allocationsPerUser.removeValue(forKey: allocation.username)
         }
         releasePort(allocation.relayedAddress.port, family: allocation.family)
+        for id in allocation.tcpConnections.keys { connectionOwner.removeValue(forKey: id) }
         if allocation.isOpen {
             metrics.allocations -= 1
             metrics.permissions -= allocation.permissions.count

@@ -16,6 +16,10 @@ final class TURNLoopContext {
     var udpListeners: [STUNTransportAddress: any Channel] = [:]
     /// TCP/TLS connections by 5-tuple.
     var streamConnections: [TURNFiveTuple: any Channel] = [:]
+    /// RFC 6062 peer connections of this loop's TCP relays, by CONNECTION-ID.
+    var peerConnections: [UInt32: TURNPeerTCPHandler] = [:]
+    /// Every loop's context (this one included), by core index, to route ConnectionBind to the owning core.
+    var siblings: [NIOLoopBound<TURNLoopContext>] = []
     /// Relay sockets by relay id.
     var relays: [TURNRelayID: any Channel] = [:]
     /// Socket addresses of recent peers and clients, so sending does not build one (a heap box) per packet.
@@ -108,6 +112,14 @@ final class TURNLoopContext {
                 openRelay(relay, family: family, port: port)
             case .closeRelay(let relay):
                 if let channel = relays.removeValue(forKey: relay) { channel.close(promise: nil) }
+            case .openTCPRelay(let relay, let family, let port):
+                openTCPRelay(relay, family: family, port: port)
+            case .connectToPeer(let relay, let peer, let connectionID):
+                connectToPeer(relay, peer: peer, connectionID: connectionID)
+            case .closePeerConnection(let connectionID):
+                peerConnections.removeValue(forKey: connectionID)?.channel?.close(promise: nil)
+            case .spliceConnection:
+                break  // only produced for a ConnectionBind, which handleConnectionBind performs itself
             }
         }
     }

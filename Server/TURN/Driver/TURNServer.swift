@@ -141,6 +141,7 @@ public final class TURNServer: Sendable {
         var contexts: [NIOLoopBound<TURNLoopContext>] = []
         for (index, loop) in loops.enumerated() {
             var configuration = settings.core
+            configuration.coreIndex = UInt8(truncatingIfNeeded: index)
             let low = Int(range.lowerBound) + index * share
             let high = index == loops.count - 1 ? Int(range.upperBound) : min(Int(range.upperBound), low + share - 1)
             if let lowPort = UInt16(exactly: min(low, Int(range.upperBound))), let highPort = UInt16(exactly: high),
@@ -156,6 +157,10 @@ public final class TURNServer: Sendable {
                     eventLoop: loop)
             }.get()
             contexts.append(bound)
+        }
+        let all = contexts
+        for context in contexts {
+            try await context.eventLoop.submit { context.value.siblings = all }.get()
         }
         return contexts
     }

@@ -13,6 +13,9 @@ final class TURNStreamHandler: ChannelInboundHandler {
     let transport: TURNClientTransport
     var fiveTuple: TURNFiveTuple?
     var buffer: ByteBuffer?
+    /// RFC 6062 data connection: after ConnectionBind, bytes go to the peer connection unframed.
+    var splicedTo: (any Channel)?
+    var awaitingBind = false
 
     init(context: TURNLoopContext, transport: TURNClientTransport) {
         self.context = context
@@ -33,7 +36,16 @@ final class TURNStreamHandler: ChannelInboundHandler {
         channelContext.fireChannelActive()
     }
 
+    /// Becomes a raw pipe to `peer` (RFC 6062 §5.4), passing on what arrived meanwhile.
+    func splice(to peer: any Channel) {
+        awaitingBind = false
+        splicedTo = peer
+        if let pending = buffer, pending.readableBytes > 0 { peer.writeAndFlush(pending, promise: nil) }
+        buffer = nil
+    }
+
     func channelInactive(context channelContext: ChannelHandlerContext) {
+        splicedTo?.close(promise: nil)
         if let fiveTuple {
             context.streamConnections.removeValue(forKey: fiveTuple)
             context.perform(context.core.connectionClosed(fiveTuple))
@@ -45,12 +57,16 @@ final class TURNStreamHandler: ChannelInboundHandler {
 
     func channelRead(context channelContext: ChannelHandlerContext, data: NIOAny) {
         var incoming = unwrapInboundIn(data)
+        if let splicedTo {
+            splicedTo.writeAndFlush(incoming, promise: nil)
+            return
+        }
         if buffer == nil || buffer?.readableBytes == 0 {
             buffer = incoming
         } else {
             buffer?.writeBuffer(&incoming)
         }
-        guard let fiveTuple, var pending = buffer else { return }
+        guard !awaitingBind, let fiveTuple, var pending = buffer else { return }
         buffer = nil
         let now = TURNLoopContext.now()
         frames: while pending.readableBytes > 0 {
@@ -67,6 +83,17 @@ final class TURNStreamHandler: ChannelInboundHandler {
                 break frames
             case .stunMessage(let length):
                 guard let message = pending.readSlice(length: length) else { break frames }
+                if let owner = connectionBindOwner(message) {
+                    // RFC 6062 §5.4: the core that owns the CONNECTION-ID answers; bytes that follow wait.
+                    awaitingBind = true
+                    let channel = channelContext.channel
+                    let handler = NIOLoopBound(self, eventLoop: channelContext.eventLoop)
+                    owner.eventLoop.execute {
+                        owner.value.handleConnectionBind(message, from: fiveTuple, dataChannel: channel,
+                            dataHandler: handler)
+                    }
+                    break frames
+                }
                 context.perform(context.core.handle(message, from: fiveTuple, now: now))
             case .channelData(let length):
                 guard let framed = pending.readSlice(length: length),
@@ -83,6 +110,18 @@ final class TURNStreamHandler: ChannelInboundHandler {
             pending.discardReadBytes()
             buffer = pending
         }
+    }
+
+    /// For a ConnectionBind request, the context of the core that owns its CONNECTION-ID.
+    func connectionBindOwner(_ message: ByteBuffer) -> NIOLoopBound<TURNLoopContext>? {
+        guard let type = message.getInteger(at: message.readerIndex, as: UInt16.self),
+            STUNMessageType(rawValue: type) == STUNMessageType(method: .connectionBind, messageClass: .request),
+            let parsed = try? STUNMessage(parsing: message),
+            case .connectionID(let id)? = parsed.first(.connectionID)
+        else { return nil }
+        let index = TURNServerCore.owningCore(of: id)
+        guard index < context.siblings.count else { return nil }
+        return context.siblings[index]
     }
 
     func channelReadComplete(context channelContext: ChannelHandlerContext) {

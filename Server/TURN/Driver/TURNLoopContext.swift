@@ -26,8 +26,12 @@ final class TURNLoopContext {
     var socketAddresses: [STUNTransportAddress: SocketAddress] = [:]
     /// Channels written to since the last flush.
     var pendingFlush: [any Channel] = []
-    /// Where ChannelData headers and Data indications are framed; a new one is taken when it fills up.
-    var scratch: ByteBuffer
+    /// Buffers that peer datagrams are framed into for the client (ChannelData header + payload), reused in turn:
+    /// by the time the ring comes round, the datagram written from a buffer has been sent and the buffer is
+    /// uniquely referenced again, so framing allocates nothing (if a send is still pending, writing copies once).
+    var framingRing: [ByteBuffer]
+    var framingIndex = 0
+    static let framingRingSize = 256
     let allocator = ByteBufferAllocator()
     var timer: RepeatedTask?
 
@@ -36,7 +40,8 @@ final class TURNLoopContext {
         self.core = core
         self.relayBindIPv4 = relayBindIPv4
         self.relayBindIPv6 = relayBindIPv6
-        self.scratch = allocator.buffer(capacity: 64 * 1024)
+        let allocator = self.allocator
+        self.framingRing = (0..<Self.framingRingSize).map { _ in allocator.buffer(capacity: 2048) }
         pendingFlush.reserveCapacity(64)
     }
 
@@ -86,17 +91,15 @@ final class TURNLoopContext {
         markForFlush(channel)
     }
 
-    /// Frames a peer's datagram for the client (ChannelData or Data indication) into the scratch buffer and sends it.
+    /// Frames a peer's datagram for the client (ChannelData or Data indication) into the next ring buffer and sends it.
     func deliverToClient(_ payload: ByteBuffer, delivery: TURNClientDelivery, peer: STUNTransportAddress) {
-        let needed = payload.readableBytes + 64
-        if scratch.writableBytes < needed {
-            scratch = allocator.buffer(capacity: max(64 * 1024, needed))
-        }
-        let start = scratch.writerIndex
-        TURNServerCore.frame(payload, for: delivery, peer: peer, into: &scratch)
-        let length = scratch.writerIndex - start
-        guard length > 0, let framed = scratch.readSlice(length: length) else { return }
-        sendToClient(framed, fiveTuple: delivery.fiveTuple)
+        let index = framingIndex
+        framingIndex = index + 1 == Self.framingRingSize ? 0 : index + 1
+        // Mutated in place in the array, so a uniquely referenced buffer is reused without copying.
+        framingRing[index].clear()
+        TURNServerCore.frame(payload, for: delivery, peer: peer, into: &framingRing[index])
+        guard framingRing[index].readableBytes > 0 else { return }
+        sendToClient(framingRing[index], fiveTuple: delivery.fiveTuple)
     }
 
     // MARK: Actions

@@ -59,8 +59,17 @@ final class TURNLoopContext {
         return made
     }
 
+    /// This context, loop-bound, for the flush task (set once by the server after creation).
+    var loopBoundSelf: NIOLoopBound<TURNLoopContext>?
+
+    /// Remembers `channel` for the next flush. The first write of a loop iteration schedules one flush task, which
+    /// runs after every ready socket of that iteration has been read: datagrams that many relays received for
+    /// clients of one listener leave in one `sendmmsg`.
     func markForFlush(_ channel: any Channel) {
         for pending in pendingFlush where pending === channel { return }
+        if pendingFlush.isEmpty, let loopBoundSelf {
+            eventLoop.execute { loopBoundSelf.value.flushPending() }
+        }
         pendingFlush.append(channel)
     }
 

@@ -160,7 +160,10 @@ public final class TURNServer: Sendable {
         }
         let all = contexts
         for context in contexts {
-            try await context.eventLoop.submit { context.value.siblings = all }.get()
+            try await context.eventLoop.submit {
+                context.value.siblings = all
+                context.value.loopBoundSelf = context
+            }.get()
         }
         return contexts
     }

@@ -85,7 +85,7 @@ final class TURNRelayHandler: ChannelInboundHandler {
     }
 
     func channelReadComplete(context channelContext: ChannelHandlerContext) {
-        context.flushPending()
+        // No flush here: the loop's flush task sends what every relay read this iteration (see markForFlush).
         channelContext.fireChannelReadComplete()
     }
 

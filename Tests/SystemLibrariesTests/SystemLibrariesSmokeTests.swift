@@ -34,7 +34,10 @@ struct SystemLibrariesSmokeTests {
 
     @Test("libsrtp2: srtp_init, then an AEAD-GCM session protects and unprotects a packet")
     func libsrtpRoundTrip() throws {
-        #expect(srtp_init() == srtp_err_status_ok)
+        // srtp_init() is once per process; when the SRTP module's tests ran first in this process, libsrtp2 2.5
+        // answers a second call with bad_param. Either way the library must be usable below.
+        let initialised = srtp_init()
+        #expect(initialised == srtp_err_status_ok || initialised == srtp_err_status_bad_param)
         var policy = srtp_policy_t()
         srtp_crypto_policy_set_aes_gcm_128_16_auth(&policy.rtp)
         srtp_crypto_policy_set_aes_gcm_128_16_auth(&policy.rtcp)

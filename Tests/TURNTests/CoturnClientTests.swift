@@ -167,6 +167,26 @@ enum CoturnTools {
         return port
     }
 
+    /// Waits until some process has bound UDP `port`, reading the kernel's socket tables (/proc/net/udp and udp6)
+    /// rather than probing with a bind of our own, which could take the port from under the process we wait for.
+    /// Polls every 10 ms, at most until `within` has passed; returns whether the port was seen bound.
+    static func waitUntilUDPPortIsBound(host: String, port: Int, within limit: Duration) async -> Bool {
+        let needle = String(format: ":%04X ", port)
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline {
+            for table in ["/proc/net/udp", "/proc/net/udp6"] {
+                guard let text = try? String(contentsOfFile: table, encoding: .utf8) else { continue }
+                // Column 2 is local_address as HEXADDR:HEXPORT.
+                for line in text.split(separator: "\n").dropFirst() {
+                    let columns = line.split(separator: " ", omittingEmptySubsequences: true)
+                    if columns.count > 1, (columns[1] + " ").hasSuffix(needle) { return true }
+                }
+            }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return false
+    }
+
     /// A self-signed certificate made now with the openssl CLI.
     static func makeCertificate() throws -> (certificate: String, key: String) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("turn-cert-\(UUID().uuidString)")
@@ -210,9 +230,12 @@ enum CoturnTools {
         peer.standardOutput = FileHandle.nullDevice
         peer.standardError = FileHandle.nullDevice
         try peer.run()
-        try await Task.sleep(for: .milliseconds(300))
         // turnutils_peer ignores SIGTERM.
         defer { kill(peer.processIdentifier, SIGKILL) }
+        try #require(
+            await waitUntilUDPPortIsBound(host: loopback, port: peerPort, within: .seconds(5)),
+            "turnutils_peer did not bind \(loopback):\(peerPort) within 5 s"
+        )
         do {
             try await body(server, peerPort)
         } catch {

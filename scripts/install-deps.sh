@@ -9,12 +9,12 @@ set -euo pipefail
 what=${1:-test}
 
 # C libraries the Media/System targets link (pkg-config names: openssl libsrtp2 opus vpx alsa libv4l2).
-debs=(pkg-config libssl-dev libsrtp2-dev libopus-dev libvpx-dev libasound2-dev libv4l-dev)
-# Real test peers. As later work adds peers (chromium, chromium-driver, coturn, mariadb-server, pebble),
-# they are listed here and in pips below, so `make test` and CI install them.
-test_debs=(openssl coreutils coturn)
-# aiortc brings aioice, the ICE peer of Tests/ICETests/AioiceInteropTests (and later the WebRTC peer).
-test_pips=(aiortc==1.16.0)
+debs=(pkg-config libssl-dev libsrtp2-dev libopus-dev libvpx-dev libasound2-dev libv4l-dev libsqlite3-dev libmariadb-dev)
+# Real test peers, so `make test` and CI install them: coturn's turnutils (TURN), Chromium + chromedriver
+# (WebRTC, web page), MariaDB (Store), Pebble (ACME).
+test_debs=(openssl coreutils coturn chromium chromium-driver mariadb-server pebble)
+# aiortc (and aioice under it): the WebRTC/ICE peer; aiosmtpd: the SMTP server; selenium drives Chromium.
+test_pips=(aiortc==1.16.0 aiosmtpd==1.4.6 selenium==4.45.0)
 if [ "$what" = test ]; then
     debs+=("${test_debs[@]}")
 fi

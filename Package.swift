@@ -29,6 +29,7 @@ let package = Package(
         .library(name: "SRTP", targets: ["SRTP"]),
         .library(name: "ICE", targets: ["ICE"]),
         .library(name: "WebRTC", targets: ["WebRTC"]),
+        .library(name: "Codecs", targets: ["Codecs"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -89,6 +90,12 @@ let package = Package(
             name: "WebRTC",
             dependencies: ["ICE", "DTLS", "SRTP", "RTP", "SDP", "STUN", .product(name: "NIOCore", package: "swift-nio")],
             path: "Media/WebRTC",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Codecs",
+            dependencies: ["COpus", "CVPX", "CMediaShims"],
+            path: "Media/Codecs",
             swiftSettings: swiftSettings
         ),
 
@@ -192,6 +199,12 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Tests/WebRTCTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CodecsTests",
+            dependencies: ["Codecs", "RTP", "TestSupport", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Tests/CodecsTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(

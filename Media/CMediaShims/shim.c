@@ -48,6 +48,9 @@ vpx_codec_err_t CMediaShims_vp8_set_noise_sensitivity(vpx_codec_ctx_t *c, unsign
 vpx_codec_err_t CMediaShims_vp8_set_max_intra_bitrate_pct(vpx_codec_ctx_t *c, unsigned int v) {
     return vpx_codec_control(c, VP8E_SET_MAX_INTRA_BITRATE_PCT, v);
 }
+vpx_codec_err_t CMediaShims_vp8_get_frame_corrupted(vpx_codec_ctx_t *c, int *v) {
+    return vpx_codec_control(c, VP8D_GET_FRAME_CORRUPTED, v);
+}
 
 unsigned long CMediaShims_VIDIOC_QUERYCAP(void) { return VIDIOC_QUERYCAP; }
 unsigned long CMediaShims_VIDIOC_ENUM_FMT(void) { return VIDIOC_ENUM_FMT; }

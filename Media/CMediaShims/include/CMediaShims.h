@@ -55,6 +55,8 @@ vpx_codec_err_t CMediaShims_vp8_set_static_threshold(vpx_codec_ctx_t *context, u
 vpx_codec_err_t CMediaShims_vp8_set_token_partitions(vpx_codec_ctx_t *context, int partitions);
 vpx_codec_err_t CMediaShims_vp8_set_noise_sensitivity(vpx_codec_ctx_t *context, unsigned int level);
 vpx_codec_err_t CMediaShims_vp8_set_max_intra_bitrate_pct(vpx_codec_ctx_t *context, unsigned int percent);
+/// VP8D_GET_FRAME_CORRUPTED: whether the last decoded frame is corrupt (references lost data).
+vpx_codec_err_t CMediaShims_vp8_get_frame_corrupted(vpx_codec_ctx_t *context, int *corrupted);
 
 // MARK: V4L2 (ioctl request numbers are built with _IOR/_IOWR macros)
 

@@ -98,6 +98,12 @@ let package = Package(
             path: "Media/Codecs",
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "MediaFixtures",
+            dependencies: ["Codecs"],
+            path: "Fixtures/Generator",
+            swiftSettings: swiftSettings
+        ),
 
         // MARK: Server — one library per server, the `meeting` executable holds commands only.
         .target(

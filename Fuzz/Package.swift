@@ -39,5 +39,13 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
+        .executableTarget(
+            name: "FuzzIVF",
+            dependencies: [.product(name: "Codecs", package: "Meeting")]
+        ),
+        .executableTarget(
+            name: "FuzzOgg",
+            dependencies: [.product(name: "Codecs", package: "Meeting")]
+        ),
     ]
 )

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets in Fuzz/ (one per parser) and runs each for a bounded time.
 #   scripts/fuzz.sh [seconds-per-target] [target ...]      default: 60 s, every target
-# Seeds come from Fixtures/ (RFC vectors, captured packets and SDPs). Findings (crash-*, leak-*) are written
+# Seeds come from Fixtures/ (RFC vectors, captured packets and SDPs, media clips). Findings (crash-*, leak-*) are written
 # to .build-fuzz/findings/<target>/ and make the script fail. Prints the executions per target at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,7 +9,7 @@ root=$PWD
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(FuzzSTUN FuzzRTP FuzzRTCP FuzzSDP FuzzDTLS FuzzICE)
+[ ${#targets[@]} -gt 0 ] || targets=(FuzzSTUN FuzzRTP FuzzRTCP FuzzSDP FuzzDTLS FuzzICE FuzzIVF FuzzOgg)
 
 scratch="$root/.build-fuzz"
 swift build --package-path Fuzz --scratch-path "$scratch" --sanitize=fuzzer \
@@ -26,6 +26,8 @@ seed() {
         FuzzRTCP) hexfiles=(Fixtures/packets/*rtcp*.hex) ;;
         FuzzSDP) cp Fixtures/sdp/*.sdp "$dir"/ 2>/dev/null || true; hexfiles=() ;;
         FuzzDTLS) hexfiles=(Fixtures/dtls/client-flights.hex) ;;
+        FuzzIVF) cp Fixtures/media/*320x180.ivf "$dir"/ 2>/dev/null || true; hexfiles=() ;;
+        FuzzOgg) cp Fixtures/media/*.ogg "$dir"/ 2>/dev/null || true; hexfiles=() ;;
         FuzzICE)
             # One seed per captured ICE message, framed as FuzzICE reads it: a 2-byte length, then a control byte
             # (0x01: re-sign requests for the lite agent; 0x0b: re-sign responses as answers to the full agent).

@@ -30,6 +30,9 @@ let package = Package(
         .library(name: "ICE", targets: ["ICE"]),
         .library(name: "WebRTC", targets: ["WebRTC"]),
         .library(name: "Codecs", targets: ["Codecs"]),
+        .library(name: "SMTP", targets: ["SMTP"]),
+        .library(name: "MIME", targets: ["MIME"]),
+        .library(name: "ICalendar", targets: ["ICalendar"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -121,6 +124,28 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             path: "Server/TURN",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SMTP",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            path: "Server/SMTP",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "MIME",
+            path: "Server/MIME",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ICalendar",
+            dependencies: ["MIME"],
+            path: "Server/ICalendar",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -221,6 +246,22 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Tests/TURNTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SMTPTests",
+            dependencies: [
+                "SMTP", "MIME", "ICalendar", "TestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tests/SMTPTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MIMETests",
+            dependencies: ["MIME", "ICalendar", "TestSupport"],
+            path: "Tests/MIMETests",
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -33,6 +33,10 @@ let package = Package(
             dependencies: [.product(name: "DTLS", package: "Meeting"), .product(name: "NIOCore", package: "swift-nio")]
         ),
         .executableTarget(
+            name: "FuzzSMTP",
+            dependencies: [.product(name: "SMTP", package: "Meeting")]
+        ),
+        .executableTarget(
             name: "FuzzICE",
             dependencies: [
                 .product(name: "ICE", package: "Meeting"), .product(name: "STUN", package: "Meeting"),

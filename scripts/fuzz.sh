@@ -9,7 +9,7 @@ root=$PWD
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(FuzzSTUN FuzzRTP FuzzRTCP FuzzSDP FuzzDTLS FuzzICE FuzzIVF FuzzOgg)
+[ ${#targets[@]} -gt 0 ] || targets=(FuzzSTUN FuzzRTP FuzzRTCP FuzzSDP FuzzDTLS FuzzICE FuzzIVF FuzzOgg FuzzSMTP)
 
 scratch="$root/.build-fuzz"
 swift build --package-path Fuzz --scratch-path "$scratch" --sanitize=fuzzer \
@@ -28,6 +28,12 @@ seed() {
         FuzzDTLS) hexfiles=(Fixtures/dtls/client-flights.hex) ;;
         FuzzIVF) cp Fixtures/media/*320x180.ivf "$dir"/ 2>/dev/null || true; hexfiles=() ;;
         FuzzOgg) cp Fixtures/media/*.ogg "$dir"/ 2>/dev/null || true; hexfiles=() ;;
+        FuzzSMTP)
+            # Server sides of whole dialogues (the first byte picks where the input is split and whether to AUTH).
+            printf '\x10220 mx ESMTP\r\n250-mx\r\n250-STARTTLS\r\n250 SIZE 1000\r\n220 go\r\n250-mx\r\n250 AUTH PLAIN LOGIN\r\n235 ok\r\n250 ok\r\n250 ok\r\n451 later\r\n354 go\r\n250 queued\r\n221 bye\r\n' > "$dir/starttls-auth.bin"
+            printf '\x03220 old\r\n502 no\r\n250 hi\r\n250 ok\r\n550 no\r\n550 no\r\n221 bye\r\n' > "$dir/helo.bin"
+            printf '\x00220 x\r\n250-mx\r\n250 AUTH LOGIN\r\n334 VXNlcm5hbWU6\r\n334 UGFzc3dvcmQ6\r\n535 5.7.8 no\r\n' > "$dir/auth-login.bin"
+            hexfiles=() ;;
         FuzzICE)
             # One seed per captured ICE message, framed as FuzzICE reads it: a 2-byte length, then a control byte
             # (0x01: re-sign requests for the lite agent; 0x0b: re-sign responses as answers to the full agent).

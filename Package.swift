@@ -33,6 +33,8 @@ let package = Package(
         .library(name: "SMTP", targets: ["SMTP"]),
         .library(name: "MIME", targets: ["MIME"]),
         .library(name: "ICalendar", targets: ["ICalendar"]),
+        .library(name: "Database", targets: ["Database"]),
+        .library(name: "APIStore", targets: ["APIStore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -47,6 +49,11 @@ let package = Package(
         systemLibrary("CVPX", pkgConfig: "vpx", apt: "libvpx-dev"),
         systemLibrary("CALSA", pkgConfig: "alsa", apt: "libasound2-dev"),
         systemLibrary("CV4L2", pkgConfig: "libv4l2", apt: "libv4l-dev"),
+        // Server-only C libraries: the apiserver's databases.
+        .systemLibrary(name: "CSQLite", path: "Server/System/CSQLite", pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CMariaDB", path: "Server/System/CMariaDB", pkgConfig: "libmariadb",
+            providers: [.apt(["libmariadb-dev"])]),
         .target(
             name: "CMediaShims",
             dependencies: ["COpenSSL", "COpus", "CVPX", "CV4L2"],
@@ -146,6 +153,23 @@ let package = Package(
             name: "ICalendar",
             dependencies: ["MIME"],
             path: "Server/ICalendar",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Database",
+            dependencies: [
+                "CSQLite", "CMariaDB",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            path: "Server/Database",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "APIStore",
+            dependencies: ["Database"],
+            path: "Server/APIStore",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -262,6 +286,18 @@ let package = Package(
             name: "MIMETests",
             dependencies: ["MIME", "ICalendar", "TestSupport"],
             path: "Tests/MIMETests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DatabaseTests",
+            dependencies: ["Database", "TestSupport"],
+            path: "Tests/DatabaseTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "APIStoreTests",
+            dependencies: ["APIStore", "Database", "TestSupport"],
+            path: "Tests/APIStoreTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(

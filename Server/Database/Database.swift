@@ -65,23 +65,35 @@ public final class Database: Sendable {
         _ body: @escaping @Sendable (any DatabaseConnection) throws -> Result
     ) async throws -> Result {
         let lease = await pool.checkOut()
+        if case .closed = lease { throw DatabaseError.closed }
         let pool = self.pool
         do {
             return try await threadPool.runIfActive {
-                let pooled = try pool.prepare(lease)
+                let pooled: PooledConnection
+                do {
+                    pooled = try pool.prepare(lease)
+                } catch {
+                    throw LeaseUsed(error: error)
+                }
                 do {
                     let result = try body(pooled.connection)
                     pool.checkIn(pooled)
                     return result
                 } catch {
                     pool.checkIn(pooled)
-                    throw error
+                    throw LeaseUsed(error: error)
                 }
             }
-        } catch let error as NIOThreadPoolError.ThreadPoolInactive {
-            _ = error
+        } catch let used as LeaseUsed {
+            throw used.error
+        } catch is NIOThreadPoolError.ThreadPoolInactive {
             pool.release(lease)
             throw DatabaseError.closed
+        } catch let error as CancellationError {
+            // runIfActive refuses work with CancellationError once the thread pool shut down (a close() that
+            // raced this call) or when the task was cancelled before the work started; the lease is unused.
+            pool.release(lease)
+            throw pool.isClosed ? DatabaseError.closed : error
         }
     }
 
@@ -135,6 +147,12 @@ public final class Database: Sendable {
         if let error = error as? DatabaseError { return error }
         return .statementFailed(code: -1, message: String(describing: error))
     }
+}
+
+/// Carries an error out of the thread-pool closure once the lease was consumed there (returned or released), so
+/// only errors from `runIfActive` itself release the lease — never twice.
+private struct LeaseUsed: Error {
+    let error: any Error
 }
 
 /// A connection owned by the pool.
@@ -269,6 +287,9 @@ final class ConnectionPool: Sendable {
             waiter?.resume(returning: .open)
         }
     }
+
+    /// Whether ``close()`` was called.
+    var isClosed: Bool { state.withLockedValue { $0.closed } }
 
     /// Marks the pool closed, wakes every waiter with `.closed` and returns the idle connections to close.
     func close() -> [PooledConnection] {

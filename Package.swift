@@ -263,6 +263,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "TURNClientTests",
+            dependencies: [
+                "ICE", "STUN", "TURN", "TestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Tests/TURNClientTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "TURNTests",
             dependencies: [
                 "TURN", "STUN", "ServerKit",

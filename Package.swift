@@ -29,6 +29,7 @@ let package = Package(
         .library(name: "SRTP", targets: ["SRTP"]),
         .library(name: "ICE", targets: ["ICE"]),
         .library(name: "WebRTC", targets: ["WebRTC"]),
+        .library(name: "WebRTCDriver", targets: ["WebRTCDriver"]),
         .library(name: "Codecs", targets: ["Codecs"]),
         .library(name: "SMTP", targets: ["SMTP"]),
         .library(name: "MIME", targets: ["MIME"]),
@@ -100,6 +101,17 @@ let package = Package(
             name: "WebRTC",
             dependencies: ["ICE", "DTLS", "SRTP", "RTP", "SDP", "STUN", .product(name: "NIOCore", package: "swift-nio")],
             path: "Media/WebRTC",
+            swiftSettings: swiftSettings
+        ),
+        // The one Media module with sockets: the NIO driver and async API around the sans-IO PeerConnection.
+        .target(
+            name: "WebRTCDriver",
+            dependencies: [
+                "WebRTC", "ICE", "DTLS", "SRTP", "RTP", "SDP", "STUN",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Media/WebRTCDriver",
             swiftSettings: swiftSettings
         ),
         .target(
@@ -254,6 +266,16 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Tests/WebRTCTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WebRTCDriverTests",
+            dependencies: [
+                "WebRTCDriver", "WebRTC", "RTP", "SDP", "Codecs", "TestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tests/WebRTCDriverTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -154,6 +154,7 @@ public final class PeerConnection {
     /// parse, is dropped and counted in ``droppedDatagrams``. The datagram is consumed: if the caller keeps no
     /// other reference, SRTP decrypts it in place without a copy.
     public func handleReceive(_ datagram: consuming ByteBuffer, from source: SocketAddress, to local: SocketAddress, now: NIODeadline) {
+        guard !isClosed else { return }
         // 0xFF (no first byte) classifies as unknown.
         switch MultiplexedPacketKind(firstByte: datagram.getInteger(at: datagram.readerIndex, as: UInt8.self) ?? 0xFF) {
         case .stun:
@@ -240,6 +241,7 @@ public final class PeerConnection {
     /// When ``handleTimeout(now:)`` must next be called: the earliest of ICE's and DTLS's deadlines and the next
     /// NACK due.
     public func nextDeadline() -> NIODeadline? {
+        guard !isClosed else { return nil }
         var iceDeadline = ice.nextDeadline()
         if let nack = nackDeadline { iceDeadline = min(iceDeadline ?? nack, nack) }
         guard let dtlsDeadline = dtls?.nextDeadline(), dtlsStarted || dtls?.state == .handshaking else {
@@ -251,6 +253,7 @@ public final class PeerConnection {
 
     /// Runs ICE's and DTLS's due timers (checks, consent, DTLS retransmissions) and sends due NACKs.
     public func handleTimeout(now: NIODeadline) {
+        guard !isClosed else { return }
         if let deadline = ice.nextDeadline(), deadline <= now { ice.handleTimeout(now: now) }
         if let dtls, let deadline = dtls.nextDeadline(), deadline <= now {
             do { try dtls.handleTimeout(now: now) } catch { /* reported by drainDTLS through the state */ }
@@ -293,6 +296,26 @@ public final class PeerConnection {
         var buffer = ByteBufferAllocator().buffer(capacity: 256)
         do { try buffer.writeRTCPCompound(packets) } catch { throw .unserializableRTCP("\(error)") }
         try sendRTCP(buffer, now: now)
+    }
+
+    // MARK: Closing
+
+    /// True once ``close(now:)`` was called; nothing is sent or received afterwards.
+    public private(set) var isClosed = false
+
+    /// Closes the connection: DTLS sends close_notify (RFC 6347 §4.2.7 via RFC 5246 §7.2.1) to the selected pair,
+    /// SRTP keys are dropped, ICE stops (no more checks or consent requests) and ``PeerConnectionEvent/closed`` is
+    /// emitted. Idempotent.
+    public func close(now: NIODeadline) {
+        guard !isClosed else { return }
+        dtls?.close(now: now)
+        drainDTLS()
+        isClosed = true
+        outboundSRTP = nil
+        inboundSRTP = nil
+        selected = nil
+        nackGenerators.removeAll()
+        outputs.append(.event(.closed))
     }
 
     // MARK: Draining the parts

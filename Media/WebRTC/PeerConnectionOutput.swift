@@ -16,6 +16,8 @@ public enum PeerConnectionEvent: Sendable {
     case localCandidate(Candidate)
     /// The connection failed; nothing more flows until an ICE restart or a new connection.
     case failed(PeerConnectionError)
+    /// ``PeerConnection/close(now:)`` was called: close_notify went out, nothing more flows.
+    case closed
 }
 
 /// What ``PeerConnection/pollOutput()`` returns.

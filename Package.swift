@@ -271,7 +271,7 @@ let package = Package(
         .testTarget(
             name: "WebRTCDriverTests",
             dependencies: [
-                "WebRTCDriver", "WebRTC", "RTP", "SDP", "Codecs", "TestSupport",
+                "WebRTCDriver", "WebRTC", "ICE", "SRTP", "RTP", "SDP", "Codecs", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

@@ -13,9 +13,10 @@ debs=(pkg-config libssl-dev libsrtp2-dev libopus-dev libvpx-dev libasound2-dev l
 # Real test peers, so `make test` and CI install them: coturn's turnutils (TURN), Chromium + chromedriver
 # (WebRTC, web page), MariaDB (Store), Pebble (ACME).
 test_debs=(openssl coreutils coturn chromium chromium-driver mariadb-server pebble)
-# aiortc (and aioice under it): the WebRTC/ICE peer; aiosmtpd: the SMTP server; selenium drives Chromium;
+# aiortc (and aioice under it): the WebRTC/ICE peer; numpy: aiortc's media peer builds tone/video frames and
+# measures the tone; aiosmtpd: the SMTP server; selenium drives Chromium;
 # icalendar parses the invitations our mail carries (RFC 5545), as a calendar client would.
-test_pips=(aiortc==1.16.0 aiosmtpd==1.4.6 selenium==4.45.0 icalendar==7.3.0)
+test_pips=(aiortc==1.16.0 numpy==2.4.6 aiosmtpd==1.4.6 selenium==4.45.0 icalendar==7.3.0)
 if [ "$what" = test ]; then
     debs+=("${test_debs[@]}")
 fi

@@ -188,6 +188,10 @@ extension PeerConnection {
             }
         }
         midByPayloadType = owners.compactMapValues { $0 }
+        clockRateByPayloadType = [:]
+        for media in negotiatedMedia {
+            for codec in media.codecs { clockRateByPayloadType[codec.payloadType] = UInt32(clamping: codec.clockRate) }
+        }
         configureLossRecovery()
     }
 

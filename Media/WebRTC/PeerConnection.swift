@@ -87,6 +87,16 @@ public final class PeerConnection {
     /// Generic NACK packets sent for gaps in received video.
     public internal(set) var nacksSent = 0
 
+    // RTCP reports (PeerConnection+Reports.swift).
+    var sentCounters: [UInt32: SentStreamCounters] = [:]
+    var receivedStreams: [UInt32: ReceivedStreamState] = [:]
+    var clockRateByPayloadType: [UInt8: UInt32] = [:]
+    var nextReportTime: NIODeadline?
+    /// RTCP report compounds (SR or RR + SDES) sent.
+    public internal(set) var reportsSent = 0
+    /// PLI and FIR packets received from the peer (RFC 4585 §6.3.1, RFC 5104 §4.3.1).
+    public internal(set) var keyframeRequestsReceived = 0
+
     /// Datagrams dropped on the input path (unknown first byte, SRTP authentication or replay failure, malformed
     /// RTP/RTCP, media before keys). Network input never throws or traps; it is counted here.
     public private(set) var droppedDatagrams = 0
@@ -195,6 +205,7 @@ public final class PeerConnection {
                 let packets = try RTCPPacket.parseCompound(buffer)
                 for packet in packets {
                     if case .genericNACK(let nack) = packet { answerNACK(nack) }
+                    noteReceivedRTCP(packet, now: now)
                 }
                 outputs.append(.event(.rtcpReceived(packets)))
             } catch {
@@ -215,6 +226,7 @@ public final class PeerConnection {
                 }
             }
             let mid = mid(of: packet)
+            countReceivedRTP(packet, now: now)
             noteReceivedForNACK(packet, mid: mid, now: now)
             outputs.append(.event(.rtpReceived(packet, mid: mid)))
         } catch {
@@ -244,6 +256,7 @@ public final class PeerConnection {
         guard !isClosed else { return nil }
         var iceDeadline = ice.nextDeadline()
         if let nack = nackDeadline { iceDeadline = min(iceDeadline ?? nack, nack) }
+        if isMediaReady, let report = nextReportTime { iceDeadline = min(iceDeadline ?? report, report) }
         guard let dtlsDeadline = dtls?.nextDeadline(), dtlsStarted || dtls?.state == .handshaking else {
             return iceDeadline
         }
@@ -259,6 +272,7 @@ public final class PeerConnection {
             do { try dtls.handleTimeout(now: now) } catch { /* reported by drainDTLS through the state */ }
         }
         sendDueNACKs(now: now)
+        sendDueReports(now: now)
         drain(now: now)
     }
 
@@ -279,6 +293,7 @@ public final class PeerConnection {
         guard let outboundSRTP, let selected else { throw .notConnected }
         var buffer = consume packet
         rememberForRetransmission(buffer)
+        countSentRTP(buffer, now: now)
         do { try outboundSRTP.protectRTP(in: &buffer) } catch { throw .srtp(error) }
         outputs.append(.transmit(buffer, from: selected.local, to: selected.remote))
     }
@@ -309,7 +324,7 @@ public final class PeerConnection {
     public func close(now: NIODeadline) {
         guard !isClosed else { return }
         dtls?.close(now: now)
-        drainDTLS()
+        drainDTLS(now: now)
         isClosed = true
         outboundSRTP = nil
         inboundSRTP = nil
@@ -322,7 +337,7 @@ public final class PeerConnection {
 
     func drain(now: NIODeadline) {
         drainICE(now: now)
-        drainDTLS()
+        drainDTLS(now: now)
     }
 
     func drainICE(now: NIODeadline) {
@@ -364,10 +379,10 @@ public final class PeerConnection {
         dtlsStarted = true
         guard dtls.role == .client else { return }
         do { try dtls.start(now: now) } catch { fail(.dtls(error)) }
-        drainDTLS()
+        drainDTLS(now: now)
     }
 
-    func drainDTLS() {
+    func drainDTLS(now: NIODeadline) {
         guard let dtls else { return }
         while let datagram = dtls.pollTransmit() {
             guard let path = selected ?? lastDTLSPath else { continue }
@@ -376,7 +391,7 @@ public final class PeerConnection {
         while let event = dtls.pollEvent() {
             switch event {
             case .connected(let keys):
-                installSRTP(keys, role: dtls.role)
+                installSRTP(keys, role: dtls.role, now: now)
             case .closedByPeer:
                 fail(.closedByPeer)
             }
@@ -385,7 +400,7 @@ public final class PeerConnection {
     }
 
     /// RFC 5764 §4.2: our write key is the client or server half by DTLS role; the peer's is the other.
-    func installSRTP(_ keys: SRTPKeyingMaterial, role: DTLSRole) {
+    func installSRTP(_ keys: SRTPKeyingMaterial, role: DTLSRole, now: NIODeadline) {
         guard let profile = SRTPProfile(dtlsProfileID: keys.profile.rawValue) else {
             fail(.unsupportedSRTPProfile(keys.profile.rawValue))
             return
@@ -401,6 +416,7 @@ public final class PeerConnection {
         }
         if !isConnected {
             isConnected = true
+            scheduleNextReport(after: now)
             outputs.append(.event(.connected))
         }
     }

@@ -1,3 +1,4 @@
+import ICE
 import NIOCore
 import WebRTC
 

@@ -24,7 +24,7 @@ public struct LocalTrack: Sendable, Hashable {
         kind = media.kind
         ssrc = media.localSSRC
         payloadType = codec.payloadType
-        clockRate = codec.clockRate
+        clockRate = Int(codec.clockRate)
         midExtensionID = media.extensionID(forURI: MediaCapabilities.midExtensionURI)
     }
 }

@@ -27,9 +27,13 @@ public struct MediaSocket: Sendable {
         if address.ipAddress == "0.0.0.0" || address.ipAddress == "::" {
             throw .bindFailed("bind a specific address, not the wildcard \(host): it becomes the host candidate")
         }
+        let vectorReadCount = 32
         do {
             let channel = try await DatagramBootstrap(group: group)
-                .channelOption(.datagramVectorReadMessageCount, value: 32)
+                // recvmmsg of up to 32 datagrams; NIO splits the receive buffer evenly among them, so it must hold
+                // 32 full-size datagrams (the default 2 KiB would truncate each to 64 bytes).
+                .channelOption(.datagramVectorReadMessageCount, value: vectorReadCount)
+                .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: vectorReadCount * 2048))
                 .channelOption(.socketOption(.so_rcvbuf), value: 1 << 21)
                 .channelOption(.socketOption(.so_sndbuf), value: 1 << 21)
                 .channelInitializer { channel in

@@ -1,3 +1,4 @@
+import ICE
 import DTLS
 import NIOCore
 import RTP
@@ -72,14 +73,14 @@ public final class WebRTCPeer: Sendable {
     /// Creates and applies an offer (audio mid 0 Opus, video mid 1 VP8 + RTX), as SDP text.
     public func createOffer() async throws(WebRTCDriverError) -> String {
         try await onLoop { _, hosted throws(WebRTCDriverError) in
-            do { return try hosted.core.createOffer().serialize() } catch { throw .peerConnection(error) }
+            return try core { () throws(PeerConnectionError) in try hosted.core.createOffer().serialize() }
         }
     }
 
     /// Creates and applies the answer to the remote offer, as SDP text.
     public func createAnswer() async throws(WebRTCDriverError) -> String {
         try await onLoop { _, hosted throws(WebRTCDriverError) in
-            do { return try hosted.core.createAnswer().serialize() } catch { throw .peerConnection(error) }
+            return try core { () throws(PeerConnectionError) in try hosted.core.createAnswer().serialize() }
         }
     }
 
@@ -88,7 +89,7 @@ public final class WebRTCPeer: Sendable {
         try await onLoop { _, hosted throws(WebRTCDriverError) in
             let description: SessionDescription
             do { description = try SessionDescription.parse(sdp) } catch { throw .invalidSDP("\(error)") }
-            do { try hosted.core.setRemoteDescription(description, now: .now()) } catch { throw .peerConnection(error) }
+            try core { () throws(PeerConnectionError) in try hosted.core.setRemoteDescription(description, now: .now()) }
         }
     }
 
@@ -97,7 +98,7 @@ public final class WebRTCPeer: Sendable {
         try await onLoop { _, hosted throws(WebRTCDriverError) in
             let candidate: ICECandidate
             do { candidate = try ICECandidate.parse(line) } catch { throw .invalidSDP("\(error)") }
-            do { try hosted.core.addRemoteCandidate(candidate, now: .now()) } catch { throw .peerConnection(error) }
+            try core { () throws(PeerConnectionError) in try hosted.core.addRemoteCandidate(candidate, now: .now()) }
         }
     }
 
@@ -149,22 +150,58 @@ public final class WebRTCPeer: Sendable {
                 let packet = session.packet(
                     track: track, payload: payload, timestamp: timestamp,
                     marker: marker && index == payloads.count - 1)
-                do { try hosted.core.sendRTP(packet, now: .now()) } catch { throw .peerConnection(error) }
+                try core { () throws(PeerConnectionError) in try hosted.core.sendRTP(packet, now: .now()) }
             }
+        }
+    }
+
+    /// ``sendFrame(_:on:timestamp:marker:)`` for payloads in buffers (what ``VP8Packetizer`` produces).
+    public func sendFrame(
+        _ payloads: [ByteBuffer], on track: LocalTrack, timestamp: UInt32, marker: Bool = true
+    ) async throws(WebRTCDriverError) {
+        try await sendFrame(
+            payloads.map { Array($0.readableBytesView) }, on: track, timestamp: timestamp, marker: marker)
+    }
+
+    /// Whether the peer asked for a keyframe on `track` (PLI, RFC 4585 §6.3.1, or FIR, RFC 5104 §4.3.1) since the
+    /// last call; the caller's encoder should then code its next picture as a keyframe.
+    public func takeKeyframeRequest(for track: LocalTrack) async throws(WebRTCDriverError) -> Bool {
+        try await onLoop { session, _ in session.keyframeRequests.remove(track.ssrc) != nil }
+    }
+
+    /// Asks the peer for a keyframe of what it sends in section `mid`: a PLI (RFC 4585 §6.3.1), or a FIR with the
+    /// next command sequence number (RFC 5104 §4.3.1.1) when `fullIntraRequest` is set. Use it when decoding
+    /// fails or a frame was lost. Throws ``WebRTCDriverError/noSuchTrack(_:)`` before any packet of that section
+    /// arrived (its SSRC is not known yet).
+    public func requestKeyframe(mid: String, fullIntraRequest: Bool = false) async throws(WebRTCDriverError) {
+        try await onLoop { session, hosted throws(WebRTCDriverError) in
+            guard let mediaSSRC = session.remoteSSRCByMID[mid] else { throw .noSuchTrack("mid \(mid) (nothing received yet)") }
+            let sender = hosted.core.negotiatedMedia.first { $0.mid == mid }?.localSSRC ?? 1
+            let packet: RTCPPacket
+            if fullIntraRequest {
+                session.firSequenceNumber &+= 1
+                packet = .fullIntraRequest(
+                    RTCPFullIntraRequest(
+                        senderSSRC: sender,
+                        entries: [RTCPFullIntraRequest.Entry(ssrc: mediaSSRC, sequenceNumber: session.firSequenceNumber)]))
+            } else {
+                packet = .pictureLossIndication(RTCPPictureLossIndication(senderSSRC: sender, mediaSSRC: mediaSSRC))
+            }
+            try core { () throws(PeerConnectionError) in try hosted.core.sendRTCP([packet], now: .now()) }
         }
     }
 
     /// Sends an RTP packet as it is (its readable bytes), protected with SRTP.
     public func sendRTP(_ packet: ByteBuffer) async throws(WebRTCDriverError) {
         try await onLoop { _, hosted throws(WebRTCDriverError) in
-            do { try hosted.core.sendRTP(packet, now: .now()) } catch { throw .peerConnection(error) }
+            try core { () throws(PeerConnectionError) in try hosted.core.sendRTP(packet, now: .now()) }
         }
     }
 
     /// Sends an RTCP compound (e.g. a PLI asking the peer for a keyframe, RFC 4585 §6.3.1).
     public func sendRTCP(_ packets: [RTCPPacket]) async throws(WebRTCDriverError) {
         try await onLoop { _, hosted throws(WebRTCDriverError) in
-            do { try hosted.core.sendRTCP(packets, now: .now()) } catch { throw .peerConnection(error) }
+            try core { () throws(PeerConnectionError) in try hosted.core.sendRTCP(packets, now: .now()) }
         }
     }
 
@@ -189,6 +226,11 @@ public final class WebRTCPeer: Sendable {
     }
 }
 
+/// Runs a call into the core, turning its error into the driver's.
+func core<Result>(_ body: () throws(PeerConnectionError) -> Result) throws(WebRTCDriverError) -> Result {
+    do { return try body() } catch { throw .peerConnection(error) }
+}
+
 /// Counters of a ``WebRTCPeer``.
 public struct WebRTCPeerStatistics: Sendable {
     /// Datagrams the core dropped (see ``PeerConnection/droppedDatagrams``).
@@ -211,6 +253,11 @@ final class PeerSession {
     var isConnected = false
     var failure: WebRTCDriverError?
     var unclaimedRTP = 0
+    /// Our SSRCs the peer asked a keyframe for (PLI/FIR), until the application takes the request.
+    var keyframeRequests: Set<UInt32> = []
+    /// The SSRC last seen per received section (the target of our PLI/FIR).
+    var remoteSSRCByMID: [String: UInt32] = [:]
+    var firSequenceNumber: UInt8 = 0
 
     init(transport: UDPMediaTransport, events: AsyncStream<PeerConnectionEvent>.Continuation) {
         self.transport = transport
@@ -220,6 +267,9 @@ final class PeerSession {
     func handle(_ event: PeerConnectionEvent) {
         switch event {
         case .rtpReceived(let packet, let mid):
+            if let mid, remoteSSRCByMID[mid] != packet.header.ssrc, remoteSSRCByMID.count < 64 {
+                remoteSSRCByMID[mid] = packet.header.ssrc
+            }
             if let mid, let stream = rtpStreams[mid] {
                 stream.yield(packet)
             } else {
@@ -238,7 +288,18 @@ final class PeerSession {
             events.yield(event)
             finish(.closed)
             return
-        case .rtcpReceived, .iceConnectionStateChanged, .localCandidate:
+        case .rtcpReceived(let packets):
+            for packet in packets {
+                switch packet {
+                // Bounded: a peer naming random SSRCs must not grow the set (ours are a handful).
+                case .pictureLossIndication(let pli) where keyframeRequests.count < 64:
+                    keyframeRequests.insert(pli.mediaSSRC)
+                case .fullIntraRequest(let fir) where keyframeRequests.count < 64:
+                    for entry in fir.entries.prefix(8) { keyframeRequests.insert(entry.ssrc) }
+                default: break
+                }
+            }
+        case .iceConnectionStateChanged, .localCandidate:
             break
         }
         events.yield(event)

@@ -1,4 +1,6 @@
+import ICE
 import NIOCore
+import SRTP
 import NIOPosix
 import RTP
 import SDP

@@ -1,4 +1,5 @@
 import STUN
+import ServerKit
 
 /// Stateless nonces for the long-term credential mechanism (RFC 8489 §9.2): the server keeps no per-client state
 /// until a request authenticates, so a flood of spoofed Allocates costs nothing but CPU.

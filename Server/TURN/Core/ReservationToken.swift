@@ -1,4 +1,5 @@
 import STUN
+import ServerKit
 
 /// RESERVATION-TOKEN values (RFC 8656 §14.9) that any core of the server can check without shared state.
 ///

@@ -1,4 +1,5 @@
 import STUN
+import ServerKit
 
 /// TURN REST ephemeral credentials (draft-uberti-behave-turn-rest-00 §2.2; coturn's `use-auth-secret`):
 /// username `EXPIRY:USER` (or just `EXPIRY`), where EXPIRY is a Unix time in seconds, and password
@@ -28,7 +29,7 @@ public struct TURNRESTCredentials: Hashable, Sendable {
 
     /// The password for `username`: base64(HMAC-SHA1(key, username)).
     public func password(for username: String) -> String {
-        Base64.encode(KeyedHashing.hmac(.sha1, key: key, data: Array(username.utf8)))
+        TURNRESTCredential.password(key: key, username: username)
     }
 
     /// A username valid until `expiry` for `user` (nil: the bare timestamp form).
@@ -47,9 +48,10 @@ public struct TURNRESTCredentials: Hashable, Sendable {
 
 /// Key derivation from the deployment's shared `--secret` (DESIGN.md §3: one key per purpose, HKDF-SHA256).
 public enum TURNKeyDerivation {
-    /// HKDF-SHA256(ikm: secret's UTF-8, salt: none, info: "turn", L = 32).
+    /// HKDF-SHA256(ikm: secret's UTF-8, salt: none, info: "turn", L = 32): ServerKit's ``DeploymentKeys``, the
+    /// same derivation the apiserver mints credentials with.
     public static func restKey(fromDeploymentSecret secret: String) -> [UInt8] {
-        hkdfSHA256(inputKey: Array(secret.utf8), info: Array("turn".utf8), length: 32)
+        DeploymentKeys.derive(.turn, fromSecret: secret)
     }
 
     /// HKDF-SHA256 (RFC 5869) with an empty salt; `length` at most 8160 bytes.

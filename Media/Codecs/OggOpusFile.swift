@@ -237,8 +237,9 @@ public struct OggOpusFile: Sendable, Hashable {
             var dataOffset = 0
             for lacing in page.segmentTable {
                 let length = Int(lacing)
-                var packet = current ?? []
+                // Take the unfinished packet out of `current` so that appending does not copy it per segment.
                 if current == nil { packetOffsets.append(offset) }
+                var packet = current.take() ?? []
                 packet.append(contentsOf: page.data[dataOffset..<(dataOffset + length)])
                 dataOffset += length
                 if lacing < 255 {

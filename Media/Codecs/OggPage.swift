@@ -8,8 +8,14 @@ enum OggCRC32 {
     }
 
     static func checksum(_ bytes: some Sequence<UInt8>) -> UInt32 {
-        var crc: UInt32 = 0
-        for byte in bytes { crc = (crc << 8) ^ table[Int(((crc >> 24) ^ UInt32(byte)) & 0xFF)] }
+        update(0, with: bytes)
+    }
+
+    static func update(_ crc: UInt32, with bytes: some Sequence<UInt8>) -> UInt32 {
+        var crc = crc
+        table.withUnsafeBufferPointer { table in
+            for byte in bytes { crc = (crc << 8) ^ table[Int(((crc >> 24) ^ UInt32(byte)) & 0xFF)] }
+        }
         return crc
     }
 }
@@ -71,6 +77,9 @@ public struct OggPage: Sendable, Hashable {
     /// Parses the page starting at `offset` of `bytes`, checking the capture pattern, version and CRC-32.
     /// - Returns: the page and the offset just after it.
     public static func parse(_ bytes: [UInt8], at offset: Int) throws(CodecError) -> (page: OggPage, end: Int) {
+        guard offset >= 0, offset <= bytes.count else {
+            throw .malformed(format: "Ogg", offset: offset, reason: "page offset is outside the data")
+        }
         var reader = LittleEndianReader(bytes, format: "Ogg", offset: offset)
         guard Array(try reader.read(4)) == Array("OggS".utf8) else {
             throw .malformed(format: "Ogg", offset: offset, reason: "capture pattern is not OggS")
@@ -88,9 +97,11 @@ public struct OggPage: Sendable, Hashable {
         let table = Array(try reader.read(segmentCount))
         let dataSize = table.reduce(0) { $0 + Int($1) }
         let data = Array(try reader.read(dataSize))
-        var check = Array(bytes[offset..<reader.offset])
-        check.setLittleEndian(UInt32(0), at: 22)
-        guard OggCRC32.checksum(check) == checksum else {
+        // The CRC covers the page with its checksum field (bytes 22..<26) taken as zero.
+        var computed = OggCRC32.update(0, with: bytes[offset..<(offset + 22)])
+        computed = OggCRC32.update(computed, with: repeatElement(UInt8(0), count: 4))
+        computed = OggCRC32.update(computed, with: bytes[(offset + 26)..<reader.offset])
+        guard computed == checksum else {
             throw .oggChecksumMismatch(pageSequence: sequence, offset: offset)
         }
         let page = OggPage(

@@ -8,7 +8,7 @@ import NIOCore
 /// ``pollOutput()`` returns what is ready, ``nextDeadline()`` / ``handleTimeout(now:)`` drive the wait for missing
 /// packets. Frames come out in sequence order. A complete frame that sits behind an incomplete older one waits
 /// (NACK may still repair the older one, and reordering may still deliver it) until ``Configuration/maximumWait``
-/// passes or the window fills; then the missing range is reported as a ``Output/gap(missing:)`` and frames after it carry
+/// passes or the window fills; then the missing range is reported as a ``Output/gap(firstMissing:count:)`` and frames after it carry
 /// `referencesIntact == false` until a keyframe arrives — the cue to send a PLI (RFC 4585 §6.3.1).
 ///
 /// Storage is a fixed ring of ``Configuration/capacity`` packet slots allocated once; inserting a packet stores a
@@ -208,7 +208,6 @@ public struct VP8FrameAssembler: Sendable {
                 waitingSince = nil
                 continue
             }
-            // Blocked: look for the first complete frame after the hole.
             // Blocked. At the start of a stream the hole may be packets still on their way: wait.
             if !emittedAny, let firstPacketAt, now < firstPacketAt + configuration.maximumWait { return }
             // Find the first complete frame after the hole; if none, nothing can be released yet.

@@ -120,6 +120,9 @@ struct ContainerTests {
         pattern[0] = 0x4E
         #expect(throws: CodecError.self) { try OggOpusFile(bytes: pattern) }
         #expect(throws: CodecError.self) { try OggOpusFile(bytes: []) }
+        // Offsets outside the data are errors, not traps.
+        #expect(throws: CodecError.self) { try OggPage.parse(bytes, at: -1) }
+        #expect(throws: CodecError.self) { try OggPage.parse(bytes, at: bytes.count + 1) }
         // A valid page whose packet is not OpusHead.
         let page = OggPage(isContinuation: false, isBeginningOfStream: true, isEndOfStream: true, granulePosition: 0,
                            serialNumber: 1, sequenceNumber: 0, segmentTable: [4, 8], data: Array("abcdOpusTags".utf8))

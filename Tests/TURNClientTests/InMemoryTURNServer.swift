@@ -14,7 +14,11 @@ struct InMemoryTURNServer {
     var elapsed: Int64 = 0
     let clientAddress = STUNTransportAddress(address: STUNIPAddress("198.51.100.7")!, port: 40000)
     let serverAddress = STUNTransportAddress(address: STUNIPAddress("203.0.113.1")!, port: 3478)
-    var fiveTuple: TURNFiveTuple { TURNFiveTuple(client: clientAddress, server: serverAddress, transport: .udp) }
+    /// The client's connection: UDP, or TCP (RFC 8656 §3.1) when `stream` is set.
+    var stream = false
+    var fiveTuple: TURNFiveTuple {
+        TURNFiveTuple(client: clientAddress, server: serverAddress, transport: stream ? .tcp : .udp)
+    }
     /// Datagrams the relay sent to peers: (peer, payload).
     var toPeers: [(STUNTransportAddress, [UInt8])] = []
     /// Requests the client sent (parsed), in order.
@@ -47,7 +51,8 @@ struct InMemoryTURNServer {
 
     func configuration(password: String? = nil) -> TURNClientConfiguration {
         let (username, secret) = credentials(password: password)
-        return TURNClientConfiguration(server: serverAddress, username: username, password: secret, software: "meeting-test")
+        return TURNClientConfiguration(server: serverAddress, username: username, password: secret,
+                                       software: "meeting-test", isStreamTransport: stream)
     }
 
     /// Moves every client output through the server and back until both are quiet; returns the client's

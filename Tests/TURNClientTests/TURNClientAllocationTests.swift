@@ -182,6 +182,41 @@ struct TURNClientAllocationTests {
         #expect(method == "Allocate")
     }
 
+    @Test("over TCP: ChannelData is padded to 4 bytes both ways (RFC 8656 §12.5) and requests are not retransmitted")
+    func streamTransport() throws {
+        var server = InMemoryTURNServer()
+        server.stream = true
+        var client = try Self.allocated(&server)
+        try client.bindChannel(to: peer, now: server.now)
+        _ = server.pump(&client)
+        #expect(client.hasPermission(for: peer.address))
+        var buffer = ByteBuffer()
+        #expect(client.frame(ByteBuffer(bytes: [1, 2, 3, 4, 5]), to: peer, into: &buffer))
+        #expect(Array(buffer.readableBytesView) == [0x40, 0x00, 0x00, 0x05, 1, 2, 3, 4, 5, 0, 0, 0])
+        server.deliver(server.core.handle(buffer, from: server.fiveTuple, now: server.turnNow), to: &client)
+        #expect(server.toPeers.last?.1 == [1, 2, 3, 4, 5])
+        server.peerSends([7, 7, 7], from: peer, to: &client)
+        guard case .data(let data, _)? = client.pollOutput() else {
+            Issue.record("no padded ChannelData unwrapped")
+            return
+        }
+        #expect(Array(data.readableBytesView) == [7, 7, 7])
+
+        // A lost request over TCP is not sent again; the transaction times out after 39.5 s.
+        var dead = InMemoryTURNServer()
+        dead.stream = true
+        dead.dropFromClient = 1_000
+        var lonely = TURNClientAllocation(configuration: dead.configuration())
+        lonely.start(now: dead.now)
+        _ = dead.pump(&lonely)
+        let events = dead.advance(seconds: 60, client: &lonely)
+        #expect(dead.clientRequests.count == 1)
+        guard case .failed(.timeout)? = events.last else {
+            Issue.record("expected a timeout: \(events)")
+            return
+        }
+    }
+
     @Test("malformed, unexpected and forged datagrams are ignored")
     func robustness() throws {
         var server = InMemoryTURNServer()

@@ -152,8 +152,11 @@ let package = Package(
         .target(
             name: "APIServer",
             dependencies: [
-                "ServerKit", "APIStore", "Database",
+                "ServerKit", "APIStore", "Database", "SMTP", "MIME", "ICalendar",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -219,6 +222,8 @@ let package = Package(
             dependencies: [
                 "ServerKit",
                 "TURN",
+                "APIServer",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Server/Meeting",

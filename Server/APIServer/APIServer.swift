@@ -3,9 +3,13 @@ import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import HummingbirdWebSocket
 import Logging
 import NIOCore
+import NIOSSL
+import SMTP
 import ServerKit
 import ServiceLifecycle
 
@@ -48,21 +52,43 @@ public struct APIServer: Sendable {
 
     /// Builds the Hummingbird application. `onRunning` receives the bound port (useful with port 0).
     public func application(onRunning: @escaping @Sendable (Int) async -> Void = { _ in })
-        -> some ApplicationProtocol
+        throws(APIServerStartError) -> some ApplicationProtocol
     {
         let router = Router(context: APIRequestContext.self)
         router.middlewares.add(APIErrorMiddleware())
         routes.register(on: router)
         let webSocketRouter = Router(context: APIRequestContext.self)
         routes.registerWebSockets(on: webSocketRouter)
+        var server: HTTPServerBuilder = .http1WebSocketUpgrade(webSocketRouter: webSocketRouter)
+        if let tls = configuration.tls {
+            do {
+                let chain = try NIOSSLCertificate.fromPEMFile(tls.certificatePath).map { NIOSSLCertificateSource.certificate($0) }
+                let key = try NIOSSLPrivateKey(file: tls.privateKeyPath, format: .pem)
+                server = try .tls(server, tlsConfiguration: TLSConfiguration.makeServerConfiguration(
+                    certificateChain: chain, privateKey: .privateKey(key)))
+            } catch {
+                throw APIServerStartError(
+                    "--cert \(tls.certificatePath) / --certkey \(tls.privateKeyPath): cannot use them as a PEM certificate chain and key (\(error))")
+            }
+        }
+        var services: [any Service] = [BackgroundWorker(server: self)]
+        if !configuration.mailServers.isEmpty {
+            services.append(MailDelivery(store: store, sender: SMTPSender(servers: configuration.mailServers),
+                interval: configuration.workerInterval, logger: logger))
+        }
         return Application(
             router: router,
-            server: .http1WebSocketUpgrade(webSocketRouter: webSocketRouter),
+            server: server,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port),
                 serverName: "meeting-apiserver"),
-            services: [BackgroundWorker(server: self)],
+            services: services,
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
             logger: logger)
+    }
+
+    /// Serves until SIGINT/SIGTERM (graceful shutdown). `onRunning` receives the bound port.
+    public func run(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        try await application(onRunning: onRunning).runService()
     }
 
     /// One pass of the background work (also callable from tests).

@@ -1,4 +1,5 @@
 import HTTPTypes
+import SMTP
 import ServerKit
 
 /// The apiserver's settings: what `meeting apiserver` and `meeting up` build from their flags, and what tests
@@ -55,6 +56,10 @@ public struct APIServerConfiguration: Sendable {
     public var sfuSignalingScheme = "wss"
     /// Wrong passcodes per client IP and meeting, per window.
     public var passcodeFailuresPerIP = RateLimit(limit: 10, windowSeconds: 900)
+    /// `--cert/--certkey`: serve HTTPS with them; nil: plain HTTP.
+    public var tls: TLSFiles?
+    /// The SMTP servers, tried in order (`--mailServer …`); empty: mail stays in the outbox.
+    public var mailServers: [SMTPServerConfiguration] = []
     /// The sender of the apiserver's mail (the first `--mailFrom`).
     public var mailFrom = "meeting@localhost"
 

@@ -1,3 +1,4 @@
+import APIServer
 import ArgumentParser
 
 /// `meeting apiserver`: accounts, meetings, join, allocation, registry, mail, database.
@@ -61,6 +62,15 @@ struct APIServerCommand: AsyncParsableCommand {
     @Option(name: .customLong("admin"), help: ArgumentHelp("E-mail address of an administrator; repeatable.", valueName: "email"))
     var admin: [String] = []
 
+    @Option(
+        name: .customLong("listen"),
+        help: ArgumentHelp("Local address to listen on (default: all addresses, the port of --domainaddress).",
+            valueName: "host:port"))
+    var listen: String?
+
+    @Flag(name: .customLong("http"), help: "Serve plain HTTP (behind a TLS-terminating proxy, or on localhost) instead of HTTPS.")
+    var plainHTTP = false
+
     func validate() throws {
         try validateHostAndPort(domainaddress, flag: "--domainaddress")
         try validateHostAndPort(mysqlAddress, flag: "--mysqlAddress", defaultPort: 3306)
@@ -80,6 +90,23 @@ struct APIServerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try exitNotBuiltYet(command: "meeting apiserver", tracking: "[api]")
+        let flags = APIServerFlags(secret: secret.secret, domainAddress: domainaddress, listen: listen,
+            certificatePath: certificate.cert, privateKeyPath: certificate.certkey, plainHTTP: plainHTTP,
+            mysqlAddress: mysqlAddress, mysqlUser: mysqlUser, mysqlPassword: mysqlPassword,
+            mysqlDatabase: mysqlDatabase, dataDirectory: data, mailServers: mailServer, mailPorts: mailPort.map(Int.init),
+            mailUsernames: mailUsername, mailPasswords: mailPassword, mailFroms: mailFrom,
+            allocateServer: allocateserver, admins: admin)
+        do {
+            let (configuration, location) = try flags.resolve()
+            let store = try await APIServer.openStore(location)
+            let server = APIServer(configuration: configuration, store: store)
+            try await server.run { port in
+                writeLine("meeting apiserver: listening on \(configuration.host):\(port); public URL \(configuration.publicURL)"
+                    + (configuration.mailServers.isEmpty ? "; no --mailServer: sign-in codes go to the log" : ""))
+            }
+        } catch let error as APIServerStartError {
+            writeToStandardError("meeting apiserver: \(error)\n")
+            throw ExitCode.failure
+        }
     }
 }

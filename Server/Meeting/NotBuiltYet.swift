@@ -15,12 +15,22 @@ func exitNotBuiltYet(command: String, tracking: String) throws -> Never {
     throw ExitCode(ComponentStatus.notBuiltExitStatus)
 }
 
+/// Writes a line to standard output (file descriptor 1) at once, unbuffered, so that a terminal or a pipe (`make
+/// up | tee`) sees it immediately.
+func writeLine(_ message: String) {
+    writeAll(message + "\n", to: 1)
+}
+
 /// Writes a message to standard error (file descriptor 2), which the C `stderr` global cannot be used for under
 /// strict concurrency.
 func writeToStandardError(_ message: String) {
+    writeAll(message, to: 2)
+}
+
+private func writeAll(_ message: String, to descriptor: Int32) {
     var remaining = Array(message.utf8)[...]
     while !remaining.isEmpty {
-        let written = remaining.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+        let written = remaining.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
         if written <= 0 { return }
         remaining = remaining.dropFirst(written)
     }

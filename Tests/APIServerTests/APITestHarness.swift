@@ -51,7 +51,7 @@ final class RunningAPIServer: Sendable {
         logger.logLevel = .critical
         let server = APIServer(configuration: configuration, store: store, logger: logger)
         let (stream, continuation) = AsyncStream<Int>.makeStream()
-        let app = server.application { port in continuation.yield(port) }
+        let app = try server.application { port in continuation.yield(port) }
         let task = Task { try await app.runService(gracefulShutdownSignals: []) }
         var iterator = stream.makeAsyncIterator()
         guard let port = await iterator.next() else { throw HarnessError("the apiserver did not start") }

@@ -87,12 +87,10 @@ struct CommandLineTests {
     func notBuiltYet() throws {
         let secret = "0123456789abcdef0123"
         let invocations: [(String, [String])] = [
-            ("meeting", ["apiserver", "--secret", secret, "--domainaddress", "localhost:8443"]),
             ("meeting", ["sfuserver", "--secret", secret, "--domainaddress", "localhost:8444", "--apiserver", "localhost:8443"]),
             ("meeting", ["fsserver", "--secret", secret, "--domainaddress", "localhost:8445", "--directory", "/tmp/x",
                          "--apiserver", "localhost:8443"]),
             ("meeting", ["allocateserver", "--config", "/tmp/a.json", "--path", "/unguessable-123"]),
-            ("meeting", ["up"]),
             ("meetclient", ["join", "123-456", "--server", "http://localhost:8080"]),
             ("meetclient", ["devices"]),
         ]
@@ -112,6 +110,10 @@ struct CommandLineTests {
         let badAddress = try Self.run("meeting", ["apiserver", "--secret", secret, "--domainaddress", "localhost"])
         #expect(badAddress.status == 64)
         #expect(badAddress.error.contains("has no port"))
+        let noCertificate = try Self.run("meeting", ["apiserver", "--secret", secret, "--domainaddress", "localhost:8443"])
+        #expect(noCertificate.status == 1)
+        #expect(noCertificate.error.contains("--cert and --certkey") && noCertificate.error.contains("--http"),
+            "\(noCertificate.error)")
         let badRange = try Self.run("meeting", ["turnserver", "--secret", secret, "--ip", "1.2.3.4", "--relay-ports", "9-2"])
         #expect(badRange.status == 64)
         #expect(badRange.error.contains("--relay-ports"))

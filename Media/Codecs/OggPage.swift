@@ -7,16 +7,27 @@ enum OggCRC32 {
         return value
     }
 
-    static func checksum(_ bytes: some Sequence<UInt8>) -> UInt32 {
-        update(0, with: bytes)
+    static func checksum(_ bytes: [UInt8]) -> UInt32 {
+        bytes.withUnsafeBytes { update(0, with: $0) }
     }
 
-    static func update(_ crc: UInt32, with bytes: some Sequence<UInt8>) -> UInt32 {
+    /// Continues `crc` over `bytes`. Works on raw memory so that unoptimised (fuzzing) builds stay fast too.
+    static func update(_ crc: UInt32, with bytes: UnsafeRawBufferPointer) -> UInt32 {
         var crc = crc
         table.withUnsafeBufferPointer { table in
             for byte in bytes { crc = (crc << 8) ^ table[Int(((crc >> 24) ^ UInt32(byte)) & 0xFF)] }
         }
         return crc
+    }
+
+    /// The CRC of the page at `start..<end` of `bytes` with its checksum field (bytes 22..<26) taken as zero.
+    /// The caller guarantees `start + 26 <= end <= bytes.count`.
+    static func pageChecksum(_ bytes: [UInt8], start: Int, end: Int) -> UInt32 {
+        bytes.withUnsafeBytes { raw in
+            var crc = update(0, with: UnsafeRawBufferPointer(rebasing: raw[start..<(start + 22)]))
+            withUnsafeBytes(of: UInt32(0)) { zero in crc = update(crc, with: zero) }
+            return update(crc, with: UnsafeRawBufferPointer(rebasing: raw[(start + 26)..<end]))
+        }
     }
 }
 
@@ -97,11 +108,7 @@ public struct OggPage: Sendable, Hashable {
         let table = Array(try reader.read(segmentCount))
         let dataSize = table.reduce(0) { $0 + Int($1) }
         let data = Array(try reader.read(dataSize))
-        // The CRC covers the page with its checksum field (bytes 22..<26) taken as zero.
-        var computed = OggCRC32.update(0, with: bytes[offset..<(offset + 22)])
-        computed = OggCRC32.update(computed, with: repeatElement(UInt8(0), count: 4))
-        computed = OggCRC32.update(computed, with: bytes[(offset + 26)..<reader.offset])
-        guard computed == checksum else {
+        guard OggCRC32.pageChecksum(bytes, start: offset, end: reader.offset) == checksum else {
             throw .oggChecksumMismatch(pageSequence: sequence, offset: offset)
         }
         let page = OggPage(

@@ -36,6 +36,7 @@ let package = Package(
         .library(name: "ICalendar", targets: ["ICalendar"]),
         .library(name: "Database", targets: ["Database"]),
         .library(name: "APIStore", targets: ["APIStore"]),
+        .library(name: "ACME", targets: ["ACME"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -217,6 +218,19 @@ let package = Package(
             path: "Server/APIStore",
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "ACME",
+            dependencies: [
+                "COpenSSL", "CMediaShims",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            path: "Server/ACME",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "Meeting",
             dependencies: [
@@ -346,6 +360,18 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Tests/SMTPTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ACMETests",
+            dependencies: [
+                "ACME", "TestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            path: "Tests/ACMETests",
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -270,6 +270,22 @@ struct AiosmtpdInteropTests {
         }
     }
 
+    @Test("A transient refusal everywhere: the sender backs off and goes round again, then reports it transient")
+    func backoffRounds() async throws {
+        try await SMTPPeer.withPeer { peer in
+            let policy = SMTPRetryPolicy(rounds: 2, initialBackoff: .milliseconds(50), maximumBackoff: .seconds(1))
+            let sender = SMTPSender(servers: [try peer.server("plain", security: .plain)], retryPolicy: policy)
+            let error = await #expect(throws: SMTPError.self) {
+                try await sender.send(to: ["tempfail-9@example.net"]) { _ in Array("Subject: x\r\n\r\nx\r\n".utf8) }
+            }
+            #expect(error?.isTransient == true)
+            #expect(error?.code == .allRecipientsRejected)
+            // Both rounds reached the server: the message names the refusal twice.
+            #expect(error?.message.components(separatedBy: "451").count == 3, "\(String(describing: error))")
+            #expect(try peer.received().isEmpty)
+        }
+    }
+
     @Test("Every server down: one transient error naming each")
     func allDown() async throws {
         let servers = try (0..<2).map { index in

@@ -35,6 +35,7 @@ fuzz: deps-build
 bench: deps-build
 	$(SWIFT) run --package-path Benchmarks -c release MediaParseBenchmark
 	$(SWIFT) run --package-path Benchmarks -c release SRTPBenchmark
+	$(SWIFT) run --package-path Benchmarks -c release CodecBenchmark
 
 clean:
 	rm -rf .build .build-fuzz Benchmarks/.build Fuzz/.build

@@ -26,6 +26,11 @@ let package = Package(
             swiftSettings: [.swiftLanguageMode(.v6), .enableUpcomingFeature("ExistentialAny")]
         ),
         .executableTarget(
+            name: "CodecBenchmark",
+            dependencies: [.product(name: "Codecs", package: "Meeting")],
+            swiftSettings: [.swiftLanguageMode(.v6), .enableUpcomingFeature("ExistentialAny")]
+        ),
+        .executableTarget(
             name: "SRTPBenchmark",
             dependencies: [
                 .product(name: "SRTP", package: "Meeting"),

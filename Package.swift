@@ -395,7 +395,7 @@ let package = Package(
         .testTarget(
             name: "APIServerTests",
             dependencies: [
-                "APIServer", "APIStore", "Database", "ServerKit", "TestSupport",
+                "APIServer", "APIStore", "Database", "ServerKit", "SMTP", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "WSClient", package: "swift-websocket"),

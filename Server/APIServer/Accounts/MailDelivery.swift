@@ -58,7 +58,14 @@ struct MailDelivery: Service {
     /// envelope sender each server uses (SPF/DMARC).
     static func withSender(_ message: [UInt8], _ from: String) -> [UInt8] {
         let text = String(decoding: message, as: UTF8.self)
-        guard text.hasPrefix("From: "), let end = text.range(of: "\r\n") else { return message }
-        return Array(("From: Meeting <\(from)>" + text[end.lowerBound...]).utf8)
+        guard let headerEnd = text.range(of: "\r\n\r\n") else { return message }
+        var lines = text[..<headerEnd.lowerBound].components(separatedBy: "\r\n")
+        guard let index = lines.firstIndex(where: { $0.lowercased().hasPrefix("from:") }) else { return message }
+        lines[index] = "From: Meeting <\(from)>"
+        // Drop folded continuation lines of the old From header.
+        while index + 1 < lines.count, lines[index + 1].first == " " || lines[index + 1].first == "\t" {
+            lines.remove(at: index + 1)
+        }
+        return Array((lines.joined(separator: "\r\n") + text[headerEnd.lowerBound...]).utf8)
     }
 }

@@ -46,8 +46,8 @@ struct MeetingService: Sendable {
             nextAllocationAt: inlineLease(now)))
         try await saveInvitees(meeting.id, invitees)
         for invitee in invitees {
-            _ = try await store.enqueueMail(mail.invitation(to: invitee.email, meeting: meeting,
-                organizer: owner.displayName, joinLink: joinLink(meeting.id), passcode: passcode, now: now))
+            _ = try await store.enqueueMail(mail.invitation(to: invitee.email, meeting: meeting, organizer: owner,
+                attendees: invitees.map(\.email), joinLink: joinLink(meeting.id), passcode: passcode, now: now))
         }
         return await allocateQuietly(meeting, ownerEmail: owner.email, now: now)
     }
@@ -173,13 +173,14 @@ struct MeetingService: Sendable {
             try await saveInvitees(meeting.id, after)
         }
         meeting = try await store.updateMeeting(meeting, now: now)
+        let organizer = try await store.user(id: meeting.ownerID) ?? user
         for invitee in after {
-            _ = try await store.enqueueMail(mail.invitation(to: invitee.email, meeting: meeting,
-                organizer: user.displayName, joinLink: joinLink(meeting.id), passcode: passcode, now: now))
+            _ = try await store.enqueueMail(mail.invitation(to: invitee.email, meeting: meeting, organizer: organizer,
+                attendees: after.map(\.email), joinLink: joinLink(meeting.id), passcode: passcode, now: now))
         }
         for removed in before where !after.contains(where: { $0.email == removed.email }) {
             _ = try await store.enqueueMail(mail.cancellation(to: removed.email, meeting: meeting,
-                organizer: user.displayName, now: now))
+                organizer: organizer, attendees: [removed.email], now: now))
         }
         guard timeChanged else { return meeting }
         meeting = try await store.setAllocationPending(meetingID: meeting.id, error: "rescheduled",
@@ -192,9 +193,11 @@ struct MeetingService: Sendable {
         let found = try await hosted(id, by: user)
         guard !found.cancelled else { return }
         let meeting = try await store.cancelMeeting(id: found.id, now: now)
-        for invitee in try await store.invitees(meetingID: meeting.id) {
-            _ = try await store.enqueueMail(mail.cancellation(to: invitee, meeting: meeting,
-                organizer: user.displayName, now: now))
+        let organizer = try await store.user(id: meeting.ownerID) ?? user
+        let invitees = try await store.invitees(meetingID: meeting.id)
+        for invitee in invitees {
+            _ = try await store.enqueueMail(mail.cancellation(to: invitee, meeting: meeting, organizer: organizer,
+                attendees: invitees, now: now))
         }
     }
 

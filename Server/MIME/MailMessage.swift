@@ -58,9 +58,11 @@ public struct MailMessage: Sendable, Hashable {
     /// The message octets, CRLF line ends; `boundaries` supplies multipart boundaries (a seeded generator gives
     /// reproducible output in tests).
     public func render(boundaries: inout some RandomNumberGenerator) -> [UInt8] {
+        // From first (RFC 5322 §3.6 allows any order): an outbox that stores rendered messages can then swap it
+        // for each server's --mailFrom by replacing the first line.
         var text = ""
-        text += HeaderText.field("Date", RFC5322Date.format(unixSeconds: date))
         text += HeaderText.field("From", from.headerValue)
+        text += HeaderText.field("Date", RFC5322Date.format(unixSeconds: date))
         if !to.isEmpty { text += HeaderText.field("To", to.map(\.headerValue).joined(separator: ", ")) }
         if !cc.isEmpty { text += HeaderText.field("Cc", cc.map(\.headerValue).joined(separator: ", ")) }
         if let replyTo { text += HeaderText.field("Reply-To", replyTo.headerValue) }

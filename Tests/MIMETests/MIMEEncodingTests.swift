@@ -94,7 +94,7 @@ struct MIMEEncodingTests {
         #expect(bytes.allSatisfy { $0 < 0x80 })
         let text = String(decoding: bytes, as: UTF8.self)
         #expect(!text.replacingOccurrences("\r\n", "").contains("\n"))
-        #expect(text.hasPrefix("Date: Thu, 1 Jan 1970 00:00:00 +0000\r\nFrom: Meeting <m@example.org>\r\n"))
+        #expect(text.hasPrefix("From: Meeting <m@example.org>\r\nDate: Thu, 1 Jan 1970 00:00:00 +0000\r\n"))
         #expect(text.contains("Message-ID: <abc@example.org>\r\n"))
         #expect(text.contains("Auto-Submitted: auto-generated\r\n"))
         #expect(text.contains("MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"=_"))

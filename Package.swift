@@ -268,7 +268,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SystemLibrariesTests",
-            dependencies: ["CMediaShims", "COpenSSL", "CSRTP", "COpus", "CVPX", "CALSA", "CV4L2", "TestSupport"],
+            dependencies: ["CMediaShims", "COpenSSL", "CSRTP", "COpus", "CVPX", "CALSA", "CV4L2", "SRTP", "TestSupport"],
             path: "Tests/SystemLibrariesTests",
             swiftSettings: swiftSettings
         ),

@@ -156,6 +156,39 @@ struct DatabaseTests {
         }
     }
 
+    @Test("Closing while calls are queued and running: each one succeeds or fails with .closed, none hangs",
+        arguments: DatabaseBackend.available)
+    func closeRacesCalls(backend: DatabaseBackend) async throws {
+        try await backend.withDatabase { database in
+            try await MigrationRunner.migrate(database, Self.migrations, nowMilliseconds: 1)
+            let outcomes = await withTaskGroup(of: String.self, returning: [String].self) { group in
+                for index in 0..<60 {
+                    group.addTask {
+                        do {
+                            try await database.execute("INSERT INTO items (id, number) VALUES (?, ?)",
+                                [.text("row-\(index)"), .integer(Int64(index))])
+                            return "ok"
+                        } catch DatabaseError.closed {
+                            return "closed"
+                        } catch {
+                            return "unexpected: \(error)"
+                        }
+                    }
+                }
+                group.addTask {
+                    await database.close()
+                    return "close"
+                }
+                var outcomes: [String] = []
+                for await outcome in group { outcomes.append(outcome) }
+                return outcomes
+            }
+            #expect(outcomes.count == 61)
+            #expect(outcomes.filter { $0.hasPrefix("unexpected") }.isEmpty, "\(outcomes)")
+            await #expect(throws: DatabaseError.closed) { try await database.query("SELECT 1 AS one") }
+        }
+    }
+
     @Test("An UPDATE that matches a row but changes nothing counts it, on both backends", arguments: DatabaseBackend.available)
     func matchedRows(backend: DatabaseBackend) async throws {
         try await backend.withDatabase { database in

@@ -37,6 +37,7 @@ let package = Package(
         .library(name: "Database", targets: ["Database"]),
         .library(name: "APIStore", targets: ["APIStore"]),
         .library(name: "ACME", targets: ["ACME"]),
+        .library(name: "FileServer", targets: ["FileServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -231,6 +232,16 @@ let package = Package(
             path: "Server/ACME",
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "FileServer",
+            dependencies: [
+                "Database", "COpenSSL",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            path: "Server/FileServer",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "Meeting",
             dependencies: [
@@ -390,6 +401,18 @@ let package = Package(
             name: "APIStoreTests",
             dependencies: ["APIStore", "Database", "TestSupport"],
             path: "Tests/APIStoreTests",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "FileStoreCrashWriter",
+            dependencies: ["FileServer"],
+            path: "Tests/FileStoreCrashWriter",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FileServerTests",
+            dependencies: ["FileServer", "FileStoreCrashWriter", "TestSupport"],
+            path: "Tests/FileServerTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(

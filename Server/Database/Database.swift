@@ -143,7 +143,7 @@ public final class Database: Sendable {
 
     /// `error` as a ``DatabaseError``: closures in this module only throw those, so anything else is reported as a
     /// failed statement with its description rather than dropped.
-    static func databaseError(_ error: any Error) -> DatabaseError {
+    public static func databaseError(_ error: any Error) -> DatabaseError {
         if let error = error as? DatabaseError { return error }
         return .statementFailed(code: -1, message: String(describing: error))
     }

@@ -40,13 +40,14 @@ public final class SQLStore: Store {
         }
     }
 
-    /// Runs `body` in a transaction.
+    /// Runs `body` in a transaction, again when the database reports a deadlock or lock timeout (several
+    /// apiservers writing the same rows; see ``Database/retryingTransaction(attempts:_:)``).
     @discardableResult
     func write<Result: Sendable>(_ body: @escaping @Sendable (any DatabaseConnection) throws -> Result)
         async throws(StoreError) -> Result
     {
         do {
-            return try await database.transaction(body)
+            return try await database.retryingTransaction(body)
         } catch {
             throw StoreError(error)
         }

@@ -115,6 +115,27 @@ public final class Database: Sendable {
         }
     }
 
+    /// Like ``transaction(_:)``, but runs `body` again — up to `attempts` times in all, after a short randomized
+    /// back-off (1, 2, 4 … ms, at most 64) — when the database answers ``DatabaseError/busy(_:)``: InnoDB resolves
+    /// some races between connections (two first-time upserts of one key, for instance) by rolling one transaction
+    /// back with a deadlock (1213) or a lock wait timeout (1205), and asks the client to try again. The failed
+    /// attempt was rolled back, so `body` starts afresh; it must not have effects outside the database.
+    public func retryingTransaction<Result: Sendable>(attempts: Int = 8,
+        _ body: @escaping @Sendable (any DatabaseConnection) throws -> Result
+    ) async throws -> Result {
+        var attempt = 1
+        while true {
+            do {
+                return try await transaction(body)
+            } catch DatabaseError.busy(let message) {
+                guard attempt < attempts else { throw DatabaseError.busy(message) }
+                let ceiling = 1 << min(attempt - 1, 6)
+                try? await Task.sleep(for: .microseconds(Int.random(in: 500...(ceiling * 1000))))
+                attempt += 1
+            }
+        }
+    }
+
     /// Runs one statement that returns no rows.
     @discardableResult
     public func execute(_ sql: String, _ parameters: [DatabaseValue] = []) async throws(DatabaseError) -> ExecuteResult {

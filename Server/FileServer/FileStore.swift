@@ -24,6 +24,10 @@ public final class FileStore: Sendable {
     private let threads: NIOThreadPool
     /// Uploads being written right now: one request per upload at a time.
     private let busyUploads = NIOLockedValueBox<Set<String>>([])
+    /// Serializes the two steps that decide whether an object stays: finishing (an object found in place is
+    /// reused and its record written) and deleting (the last record goes, then the object). Without it a delete
+    /// that found no other record could unlink an object a concurrent finish had just decided to reuse.
+    private let objectGate = ObjectGate()
 
     private var objectsDirectory: String { directory + "/objects" }
     private var uploadsDirectory: String { directory + "/uploads" }
@@ -174,6 +178,8 @@ public final class FileStore: Sendable {
         let object = shard + "/" + sha256
         let objects = objectsDirectory
         let uploads = uploadsDirectory
+        await objectGate.enter()
+        defer { objectGate.leave() }
         try await run { () throws(FileStoreError) in
             if try DurableFiles.makeDirectory(shard) { try DurableFiles.syncDirectory(objects) }
             if DurableFiles.exists(object) {
@@ -238,6 +244,8 @@ public final class FileStore: Sendable {
 
     /// Deletes a file's record; its bytes go when no other record shares them. Returns false if there was no file.
     public func deleteFile(id: String) async throws(FileStoreError) -> Bool {
+        await objectGate.enter()
+        defer { objectGate.leave() }
         let removed: String?? = try await transaction { connection -> String?? in
             guard let row = try connection.queryFirst("SELECT sha256 FROM files WHERE id = ?", [.text(id)]) else {
                 return .none
@@ -374,5 +382,43 @@ public final class FileStore: Sendable {
         } catch {
             throw .closed
         }
+    }
+}
+
+/// A first-in, first-out gate one task holds at a time, across suspension points (which a lock must not be held
+/// over, and which an actor would interleave).
+final class ObjectGate: Sendable {
+    private struct State {
+        var held = false
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private let state = NIOLockedValueBox(State())
+
+    /// Waits until the gate is free and takes it.
+    func enter() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let entered = state.withLockedValue { state in
+                if state.held {
+                    state.waiters.append(continuation)
+                    return false
+                }
+                state.held = true
+                return true
+            }
+            if entered { continuation.resume() }
+        }
+    }
+
+    /// Hands the gate to the next waiter, or frees it.
+    func leave() {
+        let next: CheckedContinuation<Void, Never>? = state.withLockedValue { state in
+            if state.waiters.isEmpty {
+                state.held = false
+                return nil
+            }
+            return state.waiters.removeFirst()
+        }
+        next?.resume()
     }
 }

@@ -74,6 +74,18 @@ struct WebRTCPeerLoopbackTests {
                     #expect(markers == 20)
                 }
             }
+            // A PLI from b (it saw a's video) reaches a as a keyframe request for that track (RFC 4585 §6.3.1).
+            let video = try await a.localTrack(.video)
+            #expect(try await a.takeKeyframeRequest(for: video) == false)
+            try await b.requestKeyframe(mid: video.mid)
+            try await b.requestKeyframe(mid: video.mid, fullIntraRequest: true)
+            var requested = false
+            let deadline = ContinuousClock.now + .seconds(5)
+            while !requested && ContinuousClock.now < deadline {
+                requested = try await a.takeKeyframeRequest(for: video)
+                if !requested { try await Task.sleep(for: .milliseconds(10)) }
+            }
+            #expect(requested)
             let statistics = try await a.statistics()
             #expect(statistics.droppedDatagrams == 0)
             #expect(statistics.srtpProfile == .aeadAES128GCM)

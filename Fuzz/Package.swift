@@ -51,5 +51,12 @@ let package = Package(
             name: "FuzzOgg",
             dependencies: [.product(name: "Codecs", package: "Meeting")]
         ),
+        .executableTarget(
+            name: "FuzzPeerConnection",
+            dependencies: [
+                .product(name: "WebRTC", package: "Meeting"), .product(name: "DTLS", package: "Meeting"),
+                .product(name: "SDP", package: "Meeting"), .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
     ]
 )

@@ -9,7 +9,7 @@ root=$PWD
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(FuzzSTUN FuzzRTP FuzzRTCP FuzzSDP FuzzDTLS FuzzICE FuzzIVF FuzzOgg FuzzSMTP)
+[ ${#targets[@]} -gt 0 ] || targets=(FuzzSTUN FuzzRTP FuzzRTCP FuzzSDP FuzzDTLS FuzzICE FuzzIVF FuzzOgg FuzzSMTP FuzzPeerConnection)
 
 scratch="$root/.build-fuzz"
 swift build --package-path Fuzz --scratch-path "$scratch" --sanitize=fuzzer \
@@ -33,6 +33,21 @@ seed() {
             printf '\x10220 mx ESMTP\r\n250-mx\r\n250-STARTTLS\r\n250 SIZE 1000\r\n220 go\r\n250-mx\r\n250 AUTH PLAIN LOGIN\r\n235 ok\r\n250 ok\r\n250 ok\r\n451 later\r\n354 go\r\n250 queued\r\n221 bye\r\n' > "$dir/starttls-auth.bin"
             printf '\x03220 old\r\n502 no\r\n250 hi\r\n250 ok\r\n550 no\r\n550 no\r\n221 bye\r\n' > "$dir/helo.bin"
             printf '\x00220 x\r\n250-mx\r\n250 AUTH LOGIN\r\n334 VXNlcm5hbWU6\r\n334 UGFzc3dvcmQ6\r\n535 5.7.8 no\r\n' > "$dir/auth-login.bin"
+            hexfiles=() ;;
+        FuzzPeerConnection)
+            # One seed per captured packet, framed as FuzzPeerConnection reads it: a 2-byte length, then a control
+            # byte (0x01: the peer protects it as RTP; 0x02: as RTCP; 0x00: STUN delivered as it is).
+            python3 - "$dir" Fixtures/packets/*.hex <<'PY'
+import pathlib, sys
+target = pathlib.Path(sys.argv[1])
+for name in sys.argv[2:]:
+    source = pathlib.Path(name)
+    control = 0x02 if "rtcp" in source.name else 0x01 if "rtp" in source.name else 0x00
+    lines = [l.strip() for l in source.read_text().splitlines() if l.strip() and not l.startswith("#")]
+    for number, line in enumerate(lines[:50]):
+        body = bytes([control]) + bytes.fromhex(line)
+        (target / f"{source.stem}-{number}.bin").write_bytes(len(body).to_bytes(2, "big") + body)
+PY
             hexfiles=() ;;
         FuzzICE)
             # One seed per captured ICE message, framed as FuzzICE reads it: a 2-byte length, then a control byte

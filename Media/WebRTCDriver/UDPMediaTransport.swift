@@ -78,6 +78,13 @@ public final class UDPMediaTransport {
         flushIfNeeded()
     }
 
+    /// Like ``service(_:)`` but leaves the flush to the end of the current read batch: for sending on another
+    /// connection from inside an `onEvent` callback (an SFU forwarding what it just received), so a batch of
+    /// forwarded packets leaves in one `sendmmsg`.
+    public func serviceDeferringFlush(_ hosted: HostedPeerConnection) {
+        drain(hosted)
+    }
+
     // MARK: Receive path
 
     /// A datagram from the socket.

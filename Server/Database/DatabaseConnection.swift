@@ -67,3 +67,10 @@ extension DatabaseConnection {
         try query(sql, parameters).first
     }
 }
+
+/// Bounds shared by both backends.
+enum DatabaseLimits {
+    /// Prepared statements a connection keeps; when full, the cache is emptied and refilled by use (the store's SQL
+    /// is a fixed set of about a hundred statements, so this only trips on generated SQL).
+    static let cachedStatements = 512
+}

@@ -148,6 +148,12 @@ final class MariaDBConnection: DatabaseConnection {
                 mysql_stmt_close(created)
                 throw error
             }
+            if statements.count >= DatabaseLimits.cachedStatements {
+                // Generated SQL could otherwise grow the cache (and the server's prepared statements, limited by
+                // max_prepared_stmt_count across all clients) without bound.
+                for cached in statements.values { mysql_stmt_close(cached) }
+                statements.removeAll()
+            }
             statements[sql] = created
             statement = created
         }

@@ -118,6 +118,10 @@ final class SQLiteConnection: DatabaseConnection {
             var prepared: OpaquePointer?
             let status = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &prepared, nil)
             guard status == SQLITE_OK, let prepared else { throw error(status, sql: sql) }
+            if statements.count >= DatabaseLimits.cachedStatements {
+                for cached in statements.values { sqlite3_finalize(cached) }
+                statements.removeAll()
+            }
             statements[sql] = prepared
             statement = prepared
         }

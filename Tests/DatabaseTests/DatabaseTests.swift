@@ -189,6 +189,21 @@ struct DatabaseTests {
         }
     }
 
+    @Test("More distinct statements than the cache holds still run correctly (the cache empties and refills)",
+        arguments: DatabaseBackend.available)
+    func statementCacheBound(backend: DatabaseBackend) async throws {
+        try await backend.withDatabase { database in
+            try await database.withConnection { connection in
+                for round in 0..<2 {
+                    for number in 0..<600 {
+                        let row = try connection.queryFirst("SELECT ? + \(number) AS v", [.integer(Int64(round))])
+                        #expect(try row?.integer("v") == Int64(number + round))
+                    }
+                }
+            }
+        }
+    }
+
     @Test("An UPDATE that matches a row but changes nothing counts it, on both backends", arguments: DatabaseBackend.available)
     func matchedRows(backend: DatabaseBackend) async throws {
         try await backend.withDatabase { database in

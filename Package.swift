@@ -36,6 +36,7 @@ let package = Package(
         .library(name: "ICalendar", targets: ["ICalendar"]),
         .library(name: "Database", targets: ["Database"]),
         .library(name: "APIStore", targets: ["APIStore"]),
+        .library(name: "APIServer", targets: ["APIServer"]),
         .library(name: "ACME", targets: ["ACME"]),
         .library(name: "FileServer", targets: ["FileServer"]),
     ],

@@ -36,6 +36,7 @@ bench: deps-build
 	$(SWIFT) run --package-path Benchmarks -c release MediaParseBenchmark
 	$(SWIFT) run --package-path Benchmarks -c release SRTPBenchmark
 	$(SWIFT) run --package-path Benchmarks -c release CodecBenchmark
+	$(SWIFT) run --package-path Benchmarks -c release WebRTCDriverBenchmark
 
 clean:
 	rm -rf .build .build-fuzz Benchmarks/.build Fuzz/.build

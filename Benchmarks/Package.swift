@@ -38,5 +38,18 @@ let package = Package(
             ],
             swiftSettings: [.swiftLanguageMode(.v6), .enableUpcomingFeature("ExistentialAny")]
         ),
+        .executableTarget(
+            name: "WebRTCDriverBenchmark",
+            dependencies: [
+                .product(name: "WebRTCDriver", package: "Meeting"),
+                .product(name: "WebRTC", package: "Meeting"),
+                .product(name: "DTLS", package: "Meeting"),
+                .product(name: "SRTP", package: "Meeting"),
+                .product(name: "SDP", package: "Meeting"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: [.swiftLanguageMode(.v6), .enableUpcomingFeature("ExistentialAny")]
+        ),
     ]
 )

@@ -5,13 +5,14 @@
 #   make build  debug build of everything
 #   make fuzz   every parser's libFuzzer target for FUZZ_SECONDS (default 60) each
 #   make bench  the media microbenchmarks (release build, separate Benchmarks/ package)
+#   make bench-api  join requests per second against the apiserver (release build)
 #   make clean
 
 SWIFT ?= swift
 FUZZ_SECONDS ?= 60
 DATA ?= ./meeting-data
 
-.PHONY: up test build deps deps-build fuzz bench clean
+.PHONY: up test build deps deps-build fuzz bench bench-api clean
 
 deps-build:
 	@scripts/install-deps.sh build
@@ -37,6 +38,10 @@ bench: deps-build
 	$(SWIFT) run --package-path Benchmarks -c release SRTPBenchmark
 	$(SWIFT) run --package-path Benchmarks -c release CodecBenchmark
 	$(SWIFT) run --package-path Benchmarks -c release WebRTCDriverBenchmark
+
+# Join requests per second against the apiserver on loopback (SQLite; MariaDB too with MEETING_BENCH_MYSQL).
+bench-api: deps-build
+	$(SWIFT) run --package-path Benchmarks -c release APIJoinBenchmark 5000 16
 
 clean:
 	rm -rf .build .build-fuzz Benchmarks/.build Fuzz/.build

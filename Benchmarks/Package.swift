@@ -10,6 +10,7 @@ let package = Package(
     dependencies: [
         .package(name: "Meeting", path: ".."),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // libsrtp2, the reference: the cost an SFU pays per packet anyway (one unprotect in, one protect out).
@@ -28,6 +29,18 @@ let package = Package(
         .executableTarget(
             name: "CodecBenchmark",
             dependencies: [.product(name: "Codecs", package: "Meeting")],
+            swiftSettings: [.swiftLanguageMode(.v6), .enableUpcomingFeature("ExistentialAny")]
+        ),
+        // Join requests per second against a real apiserver on loopback (HTTP, session check, meeting and role
+        // reads, join token and TURN credential), on SQLite and, with MEETING_BENCH_MYSQL, on MariaDB.
+        .executableTarget(
+            name: "APIJoinBenchmark",
+            dependencies: [
+                .product(name: "APIServer", package: "Meeting"),
+                .product(name: "APIStore", package: "Meeting"),
+                .product(name: "Database", package: "Meeting"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             swiftSettings: [.swiftLanguageMode(.v6), .enableUpcomingFeature("ExistentialAny")]
         ),
         .executableTarget(

@@ -7,16 +7,11 @@ import Synchronization
 /// (so every apiserver of a deployment reports the same registry).
 final class APIMetrics: Sendable {
     let joins = Atomic<Int>(0)
-    let allocationFailures = Atomic<Int>(0)
-    let mailsQueued = Atomic<Int>(0)
 
     func render(store: any Store) async throws -> String {
         var text = PrometheusText()
         text.family("meeting_api_joins_total", .counter, help: "Join requests answered.")
         text.sample("meeting_api_joins_total", joins.load(ordering: .relaxed))
-        text.family("meeting_api_allocation_failures_total", .counter,
-            help: "Allocations that were not ready (retried with back-off).")
-        text.sample("meeting_api_allocation_failures_total", allocationFailures.load(ordering: .relaxed))
         let servers = try await store.servers(kind: nil)
         text.family("meeting_registry_servers", .gauge, help: "Registered servers by kind and state.")
         for kind in APIStore.ServerKind.allCases {

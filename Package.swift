@@ -39,6 +39,7 @@ let package = Package(
         .library(name: "APIServer", targets: ["APIServer"]),
         .library(name: "ACME", targets: ["ACME"]),
         .library(name: "FileServer", targets: ["FileServer"]),
+        .library(name: "Allocator", targets: ["Allocator"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -243,12 +244,26 @@ let package = Package(
             path: "Server/FileServer",
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "Allocator",
+            dependencies: [
+                "Database", "APIStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Server/Allocator",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "Meeting",
             dependencies: [
                 "ServerKit",
                 "TURN",
                 "APIServer",
+                "Allocator",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -419,7 +434,7 @@ let package = Package(
         .testTarget(
             name: "APIServerTests",
             dependencies: [
-                "APIServer", "APIStore", "Database", "ServerKit", "SMTP", "TestSupport",
+                "APIServer", "APIStore", "Allocator", "Database", "ServerKit", "SMTP", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "WSClient", package: "swift-websocket"),
@@ -428,6 +443,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/APIServerTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AllocatorTests",
+            dependencies: [
+                "Allocator", "APIStore", "Database",
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/AllocatorTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,4 +1,7 @@
+import Allocator
 import ArgumentParser
+import Logging
+import ServerKit
 
 /// `meeting allocateserver`: the reference allocation policy server.
 struct AllocateServerCommand: AsyncParsableCommand {
@@ -28,6 +31,34 @@ struct AllocateServerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try exitNotBuiltYet(command: "meeting allocateserver", tracking: "[fs+alloc]")
+        let configuration: AllocatorConfiguration
+        do {
+            configuration = try AllocatorConfiguration.load(path: config)
+        } catch {
+            writeToStandardError("meeting allocateserver: --config \(config): \(error)\n")
+            throw ExitCode.failure
+        }
+        let address = try HostAndPort(parsing: listen)
+        var logger = Logger(label: "meeting.allocateserver")
+        logger.logLevel = .info
+        let service: AllocatorService
+        do {
+            service = try await AllocatorService.open(configuration: configuration, logger: logger)
+        } catch {
+            writeToStandardError("meeting allocateserver: \(error)\n")
+            throw ExitCode.failure
+        }
+        let server = AllocateServer(service: service, path: path, host: address.host, port: Int(address.port),
+            logger: logger)
+        do {
+            try await server.run(untilSignalled: true) { port in
+                writeLine("meeting allocateserver: listening on \(address.host):\(port)\(path) (health: /healthz)")
+            }
+        } catch {
+            await service.shutdown()
+            writeToStandardError("meeting allocateserver: \(error)\n")
+            throw ExitCode.failure
+        }
+        await service.shutdown()
     }
 }

@@ -78,8 +78,9 @@ struct UpCommand: AsyncParsableCommand {
                 meeting up: running from \(data) (SQLite)
                   apiserver   http://\(host):\(httpPort)   (API: docs/api.md; health: /healthz, metrics: /metrics)
                   turnserver  \(host):\(turn.port) UDP+TCP, registered with the apiserver
-                  not built yet: sfuserver ([sfu]), fsserver and allocateserver ([fs+alloc]) — until an sfuserver
-                  registers, joining answers 503 servers.none (no media server yet).
+                  not built yet: sfuserver ([sfu]), fsserver ([fs+alloc]) — until an sfuserver registers, joining
+                  answers 503 servers.none (no media server yet). No allocateserver: the apiserver picks the
+                  least-loaded registered servers (meeting allocateserver, docs/allocateserver/, for policies).
 
                 Join link (\(admin)'s room):  \(link)
                 Sign in:  curl -s -X POST http://\(host):\(httpPort)/v1/signin/code -H 'Content-Type: application/json' \\

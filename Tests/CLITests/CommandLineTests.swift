@@ -90,7 +90,6 @@ struct CommandLineTests {
             ("meeting", ["sfuserver", "--secret", secret, "--domainaddress", "localhost:8444", "--apiserver", "localhost:8443"]),
             ("meeting", ["fsserver", "--secret", secret, "--domainaddress", "localhost:8445", "--directory", "/tmp/x",
                          "--apiserver", "localhost:8443"]),
-            ("meeting", ["allocateserver", "--config", "/tmp/a.json", "--path", "/unguessable-123"]),
             ("meetclient", ["join", "123-456", "--server", "http://localhost:8080"]),
             ("meetclient", ["devices"]),
         ]
@@ -127,6 +126,10 @@ struct CommandLineTests {
                                                 "--apiserver", "a:2", "--cert", "c.pem"])
         #expect(loneCert.status == 64)
         #expect(loneCert.error.contains("--cert and --certkey go together"))
+        let missingConfig = try Self.run("meeting", ["allocateserver", "--config", "/nonexistent/alloc.json",
+                                                     "--path", "/unguessable-123"])
+        #expect(missingConfig.status == 1)
+        #expect(missingConfig.error.contains("--config /nonexistent/alloc.json"), "\(missingConfig.error)")
         let badSize = try Self.run("meetclient", ["join", "x", "--size", "1280by720"])
         #expect(badSize.status == 64)
         #expect(badSize.error.contains("WIDTHxHEIGHT"))

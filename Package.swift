@@ -448,7 +448,7 @@ let package = Package(
         .testTarget(
             name: "AllocatorTests",
             dependencies: [
-                "Allocator", "APIStore", "Database",
+                "Allocator", "APIStore", "Database", "TestSupport",
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

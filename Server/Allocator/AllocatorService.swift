@@ -83,7 +83,7 @@ public actor AllocatorService {
         }
     }
 
-    /// Waits for running commands and probes, closes the databases.
+    /// Cancels running commands (their processes get SIGTERM) and probes, waits for them, closes the databases.
     public func shutdown() async {
         for task in commands.values { task.cancel() }
         for task in commands.values { await task.value }

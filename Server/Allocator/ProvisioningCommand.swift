@@ -85,8 +85,14 @@ public enum ProvisioningCommand {
             try await Task.sleep(for: .seconds(5))
             kill(pid, SIGKILL)
         }
-        var iterator = exits.makeAsyncIterator()
-        let status = await iterator.next() ?? -1
+        // Cancellation (the allocateserver shutting down) ends the command too, so shutdown never waits for the
+        // whole timeout; the reservation then goes back to waiting and the command runs again after a restart.
+        let status = await withTaskCancellationHandler {
+            var iterator = exits.makeAsyncIterator()
+            return await iterator.next() ?? -1
+        } onCancel: {
+            kill(pid, SIGTERM)
+        }
         killer.cancel()
         return (status, fired.value.load(ordering: .sequentiallyConsistent))
     }

@@ -294,3 +294,17 @@ struct AllocateServerTests {
         #expect(hanging.timedOut)
     }
 }
+
+@Suite("ProvisioningCommand cancellation")
+struct ProvisioningCancellationTests {
+    @Test("Cancelling a running command terminates its process instead of waiting for the timeout")
+    func cancelled() async throws {
+        let task = Task {
+            try await ProvisioningCommand.run(["/bin/sleep", "600"], environment: [:], timeout: .seconds(600))
+        }
+        // Cancelled at once or while running: either way the process is started and then terminated.
+        task.cancel()
+        let outcome = try await task.value
+        #expect(outcome.status != 0 && !outcome.timedOut, "\(outcome)")
+    }
+}

@@ -55,6 +55,11 @@ extension RealPeerInterop {
                 let audio = try await peer.receivedRTP(mid: audioTrack.mid)
                 let video = try await peer.receivedRTP(mid: videoTrack.mid)
                 try await peer.waitUntilConnected(timeout: .seconds(20))
+                // Our side connects first when we are the DTLS client; aiortc installs its SRTP keys only when its
+                // own handshake completes, which on a loaded machine (the whole suite runs in parallel in CI) came
+                // seconds later, so media sent meanwhile was dropped and it decoded 29 of 300 frames. Start the
+                // media only once aiortc says it is connected (the peer bounds that wait itself).
+                _ = try aiortc.readJSON(withKey: "connected")
 
                 async let sent = MediaExchange.send(on: peer, seconds: Self.seconds, width: Self.width, height: Self.height)
                 async let decoded = MediaExchange.receive(

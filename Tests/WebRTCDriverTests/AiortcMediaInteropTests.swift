@@ -38,7 +38,8 @@ extension RealPeerInterop {
             let socket = try await MediaSocket.bind(host: "127.0.0.1", group: group)
             let peer = try await WebRTCPeer.create(on: socket)
             let aiortc = try JSONLineProcess(
-                script: "aiortc_media_peer.py", arguments: [weOffer ? "answer" : "offer", String(Self.seconds + 2)])
+                script: "aiortc_media_peer.py",
+                arguments: [weOffer ? "answer" : "offer", String(Self.seconds + 2), "150", "75"])
             defer { aiortc.stop() }
             do {
                 if weOffer {

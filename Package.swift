@@ -40,6 +40,8 @@ let package = Package(
         .library(name: "ACME", targets: ["ACME"]),
         .library(name: "FileServer", targets: ["FileServer"]),
         .library(name: "Allocator", targets: ["Allocator"]),
+        .library(name: "SFUCore", targets: ["SFUCore"]),
+        .library(name: "SFU", targets: ["SFU"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -170,6 +172,30 @@ let package = Package(
             path: "Server/APIServer",
             swiftSettings: swiftSettings
         ),
+        // The sfuserver: SFUCore is the sans-IO room (signaling, membership, speakers, slots, RTP rewriting);
+        // SFU is its NIO driver (WebSocket /rtc, PeerConnections on WebRTCDriver, forwarding, registry, metrics).
+        .target(
+            name: "SFUCore",
+            dependencies: ["ServerKit", "RTP", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Server/SFU/Core",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SFU",
+            dependencies: [
+                "SFUCore", "ServerKit", "WebRTCDriver", "WebRTC", "ICE", "RTP", "SDP", "DTLS",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Server/SFU/Driver",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "TURN",
             dependencies: [
@@ -264,6 +290,8 @@ let package = Package(
                 "TURN",
                 "APIServer",
                 "Allocator",
+                "SFU",
+                "SFUCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -367,6 +395,19 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Tests/TURNClientTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SFUTests",
+            dependencies: [
+                "SFU", "SFUCore", "ServerKit", "RTP", "WebRTC", "WebRTCDriver", "SDP", "Codecs", "TestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/SFUTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -2,6 +2,8 @@ import APIServer
 import ArgumentParser
 import Foundation
 import Logging
+import NIOCore
+import SFU
 import ServerKit
 import TURN
 
@@ -22,6 +24,10 @@ struct UpCommand: AsyncParsableCommand {
     var httpPort: UInt16 = 8080
     @Option(name: .customLong("turn-port"), help: "STUN/TURN port (UDP and TCP).")
     var turnPort: UInt16 = 3478
+    @Option(name: .customLong("sfu-port"), help: "Port of the sfuserver's signaling WebSocket (/rtc).")
+    var sfuPort: UInt16 = 8081
+    @Option(name: .customLong("sfu-udp-port"), help: "UDP port of the sfuserver's media.")
+    var sfuUDPPort: UInt16 = 3479
     @Option(name: .customLong("public-ip"), help: ArgumentHelp("Serve the LAN at this address instead of localhost only.", valueName: "ip"))
     var publicIP: String?
     @Option(name: .customLong("admin"), help: ArgumentHelp("The administrator, who owns the first meeting.", valueName: "email"))
@@ -72,15 +78,26 @@ struct UpCommand: AsyncParsableCommand {
                 kind: .turn, address: "\(host):\(turn.port)", capacity: 1000, tokens: TokenAuthority(secret: secret)),
                 logger: logger)
             let registrationTask = Task { await registration.run(status: { RegistryStatus(load: 0) }) }
+            let sfu: SFUServer
+            do {
+                sfu = try await SFUServer.start(settings: SFUServerSettings(tokens: TokenAuthority(secret: secret),
+                    domainAddress: "\(host):\(sfuPort)", listenHost: host, listenPort: Int(sfuPort), mediaHost: host,
+                    udpPort: Int(sfuUDPPort), apiserver: HostAndPort(host: host, port: httpPort), apiserverTLS: false),
+                    logger: logger)
+            } catch {
+                appTask.cancel()
+                await turn.shutdown()
+                throw APIServerStartError("sfuserver: \(error)")
+            }
             let link = try await server.personalRoomLink(for: admin)
             writeLine("""
 
                 meeting up: running from \(data) (SQLite)
                   apiserver   http://\(host):\(httpPort)   (API: docs/api.md; health: /healthz, metrics: /metrics)
                   turnserver  \(host):\(turn.port) UDP+TCP, registered with the apiserver
-                  not built yet: sfuserver ([sfu]), fsserver ([fs+alloc]) — until an sfuserver registers, joining
-                  answers 503 servers.none (no media server yet). No allocateserver: the apiserver picks the
-                  least-loaded registered servers (meeting allocateserver, docs/allocateserver/, for policies).
+                  sfuserver   ws://\(host):\(sfu.signalingPort)/rtc, media UDP \(host):\(sfu.mediaAddress.port ?? 0), registered
+                  not built yet: fsserver ([fs+alloc]). No allocateserver: the apiserver picks the least-loaded
+                  registered servers (meeting allocateserver, docs/allocateserver/, for policies).
 
                 Join link (\(admin)'s room):  \(link)
                 Sign in:  curl -s -X POST http://\(host):\(httpPort)/v1/signin/code -H 'Content-Type: application/json' \\
@@ -92,6 +109,7 @@ struct UpCommand: AsyncParsableCommand {
                 """)
             _ = await appTask.result
             registrationTask.cancel()
+            await sfu.shutdown()
             await turn.shutdown()
         } catch let error as APIServerStartError {
             writeToStandardError("meeting up: \(error)\n")

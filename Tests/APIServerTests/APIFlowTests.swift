@@ -70,7 +70,7 @@ enum APIFlowScenarios {
         let joined = try await ada.call(.POST, "/v1/meetings/\(id)/join", [:])
         #expect(joined.status == 200, "\(joined)")
         #expect(joined.string("sfu") == "sfu1.test:443")
-        #expect(joined.string("signalingURL") == "ws://sfu1.test:443/v1/signal")
+        #expect(joined.string("signalingURL") == "ws://sfu1.test:443/rtc")
         let token = try #require(joined.string("token"))
         let authority = TokenAuthority(secret: RunningAPIServer.secret)
         let claims = try authority.join.verify(token, as: JoinClaims.self, now: Int64(Date().timeIntervalSince1970))

@@ -7,7 +7,7 @@ import ServerKit
 
 /// Which servers serve a meeting: the answer to `Kind=SFUTURN`.
 public struct MediaServers: Sendable, Hashable, Codable {
-    /// The sfuserver's `host:port` (its signaling WebSocket is `wss://<sfu>/v1/signal`).
+    /// The sfuserver's `host:port` (its signaling WebSocket is `wss://<sfu>/rtc`).
     public var sfu: String
     /// The turnserver's `ip:port`.
     public var turn: String

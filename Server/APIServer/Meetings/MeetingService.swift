@@ -317,7 +317,7 @@ struct MeetingService: Sendable {
                 kind: meeting.kind == .personal ? "instant" : "scheduled", beginAt: meeting.beginAt?.unixSeconds,
                 endAt: meeting.endAt?.unixSeconds, lobby: meeting.lobbyEnabled, guestsAllowed: meeting.guestsAllowed),
             participant: ParticipantView(id: participantID, displayName: displayName, role: role),
-            sfu: sfu, turn: turn, signalingURL: "\(configuration.sfuSignalingScheme)://\(sfu)/v1/signal",
+            sfu: sfu, turn: turn, signalingURL: "\(configuration.sfuSignalingScheme)://\(sfu)/rtc",
             token: token, tokenExpiresAt: expiresAt, iceServers: [ice])
     }
 

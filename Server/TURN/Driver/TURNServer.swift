@@ -337,28 +337,3 @@ public final class TURNServer: Sendable {
         await shutdown()
     }
 }
-
-/// Waits for SIGINT or SIGTERM.
-enum ShutdownSignal {
-    static func wait() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let queue = DispatchQueue(label: "turnserver.signals")
-            queue.async {
-                signal(SIGINT, SIG_IGN)
-                signal(SIGTERM, SIG_IGN)
-                let sources = [SIGINT, SIGTERM].map { DispatchSource.makeSignalSource(signal: $0, queue: queue) }
-                var resumed = false
-                for source in sources {
-                    source.setEventHandler {
-                        // Runs on `queue`, serially: `resumed` needs no lock.
-                        guard !resumed else { return }
-                        resumed = true
-                        for source in sources { source.cancel() }
-                        continuation.resume()
-                    }
-                    source.resume()
-                }
-            }
-        }
-    }
-}

@@ -25,6 +25,13 @@ public struct SlotChange: Sendable, Hashable {
     public var kind: SlotKind
     public var index: Int
     public var publisher: String?
+
+    public init(subscriber: String, kind: SlotKind, index: Int, publisher: String?) {
+        self.subscriber = subscriber
+        self.kind = kind
+        self.index = index
+        self.publisher = publisher
+    }
 }
 
 /// One participant as the room knows it.

@@ -63,3 +63,73 @@ struct SFUMediaTests {
         }
     }
 }
+
+/// Three headless Chromium participants and one aiortc participant in one room; one browser also shares a screen.
+@Suite("sfuserver with Chromium and aiortc participants", .serialized)
+struct SFUBrowserTests {
+    static let peersPresent = RealPeer.pythonModule("aiortc") && RealPeer.pythonModule("selenium")
+        && RealPeer.executable("chromium") != nil && RealPeer.executable("chromedriver") != nil
+
+    @Test("everyone decodes everyone's audio and video; a screen share reaches the others while cameras flow",
+        .enabled(if: RealPeer.available(peersPresent), "apt-get install chromium chromium-driver; pip install selenium aiortc"))
+    func fourParticipantsWithScreenShare() async throws {
+        let harness = try await SFUHarness.start()
+        let ids = ["c1", "c2", "c3", "a1"]
+        var spec: [String: Any] = [:]
+        spec["participants"] = try ["c1", "c2", "c3"].map { id -> [String: Any] in
+            ["id": id, "token": try harness.token(meeting: "room", participant: id), "screen": id == "c3"]
+        }
+        spec["expect"] = Dictionary(uniqueKeysWithValues: ["c1", "c2", "c3"].map { id in (id, ids.filter { $0 != id }) })
+        spec["expectScreen"] = ["c1": "c3", "c2": "c3"]
+        var browsers: ChromiumParticipants?
+        var aiortc: AiortcParticipant?
+        defer { _ = harness }
+        do {
+            browsers = try ChromiumParticipants(url: harness.url, spec: spec)
+            aiortc = try AiortcParticipant(url: harness.url, token: try harness.token(meeting: "room", participant: "a1"),
+                toneHz: 440, amplitude: 12000, expectedRemotes: 3)
+            let reports = try await browsers!.waitForReports(120)
+            let aiortcReport = try await aiortc!.waitForReport(90)
+            let metrics = harness.server.metrics
+            await browsers?.stop()
+            await aiortc?.stop()
+            await harness.server.shutdown()
+
+            for me in ["c1", "c2", "c3"] {
+                let report = try #require(reports[me], "no report for \(me)")
+                #expect((report["errors"] as? [Any])?.isEmpty == true, "\(me): \(report)")
+                let received = report["participants"] as? [String: [String: [String: Any]]] ?? [:]
+                print("SFU interop: \(me) decoded " + received.keys.sorted().map { other in
+                    let tracks = received[other] ?? [:]
+                    return "\(other) video \(tracks["camera"]?["framesDecoded"] ?? 0) frames, audio energy "
+                        + "\(tracks["microphone"]?["totalAudioEnergy"] ?? 0)"
+                        + (tracks["screen"].map { ", screen \($0["framesDecoded"] ?? 0) frames \($0["frameWidth"] ?? 0)x\($0["frameHeight"] ?? 0)" } ?? "")
+                }.joined(separator: "; "))
+                for other in ids where other != me {
+                    let camera = received[other]?["camera"] ?? [:]
+                    let microphone = received[other]?["microphone"] ?? [:]
+                    #expect((camera["framesDecoded"] as? Int ?? 0) > 0, "\(me) decoded no video of \(other): \(received)")
+                    #expect((microphone["totalAudioEnergy"] as? Double ?? 0) > 0,
+                        "\(me) heard no audio of \(other): \(received)")
+                }
+                if me != "c3" {
+                    let screen = received["c3"]?["screen"] ?? [:]
+                    #expect((screen["framesDecoded"] as? Int ?? 0) > 0, "\(me) decoded no screen of c3: \(received)")
+                    #expect(screen["frameWidth"] as? Int == 640, "\(me): screen \(screen)")
+                }
+            }
+            let received = aiortcReport["participants"] as? [String: [String: Any]] ?? [:]
+            print("SFU interop: a1 (aiortc) decoded \(received); sfuserver \(metrics.packetsIn) packets in, \(metrics.packetsOut) out")
+            for other in ["c1", "c2", "c3"] {
+                #expect((received[other]?["videoFrames"] as? Int ?? 0) > 0, "aiortc decoded no video of \(other): \(aiortcReport)")
+                #expect((received[other]?["audioFrames"] as? Int ?? 0) > 0, "aiortc decoded no audio of \(other): \(aiortcReport)")
+            }
+            #expect(metrics.participants == 4, "\(metrics)")
+        } catch {
+            await browsers?.stop()
+            await aiortc?.stop()
+            await harness.server.shutdown()
+            throw error
+        }
+    }
+}

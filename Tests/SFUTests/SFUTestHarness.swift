@@ -292,3 +292,76 @@ enum RawWebSocket {
         return (status, frames)
     }
 }
+
+/// Headless Chromium participants (Tests/Peers/chromium_sfu_participants.py): their page JavaScript opens the
+/// sfuserver's WebSocket itself. The script prints one `reports` line and stays in the meeting until stdin closes.
+final class ChromiumParticipants: @unchecked Sendable {
+    // @unchecked: `process` and pipes are set up in init and only read afterwards; the line buffer is touched only
+    // by the readability handler (serial); the result is in a locked box.
+    let process = Process()
+    let input = Pipe()
+    let output = Pipe()
+    let errorFile: URL
+    let reportLine = NIOLockedValueBox<String?>(nil)
+    var buffered: [UInt8] = []
+
+    init(url: String, spec: [String: Any]) throws {
+        let path = Fixtures.repositoryRoot.appendingPathComponent("Tests/Peers/chromium_sfu_participants.py").path
+        errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("chromium-sfu-\(UUID().uuidString).log")
+        _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+        let specText = String(decoding: try JSONSerialization.data(withJSONObject: spec), as: UTF8.self)
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", path, url, specText]
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = try FileHandle(forWritingTo: errorFile)
+        try process.run()
+        let reportLine = self.reportLine
+        output.fileHandleForReading.readabilityHandler = { [self] handle in
+            let chunk = handle.availableData
+            if chunk.isEmpty {
+                handle.readabilityHandler = nil
+                return
+            }
+            buffered += chunk
+            while let newline = buffered.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = String(decoding: buffered[..<newline], as: UTF8.self)
+                buffered.removeSubrange(...newline)
+                if line.hasPrefix("{\"reports\"") { reportLine.withLockedValue { $0 = line } }
+            }
+        }
+    }
+
+    var stderrTail: String {
+        String(((try? String(contentsOf: errorFile, encoding: .utf8)) ?? "").suffix(3000))
+    }
+
+    /// Each browser's report by participant id, waiting at most `seconds`.
+    func waitForReports(_ seconds: Double) async throws -> [String: [String: Any]] {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if let line = reportLine.withLockedValue({ $0 }),
+                let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                let reports = object["reports"] as? [String: [String: Any]]
+            {
+                return reports
+            }
+            if !process.isRunning { throw HarnessFailure("the Chromium participants exited; stderr:\n\(stderrTail)") }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        throw HarnessFailure("no report from the Chromium participants within \(seconds) s; stderr:\n\(stderrTail)")
+    }
+
+    func stop() async {
+        try? input.fileHandleForWriting.close()
+        let deadline = Date().addingTimeInterval(15)
+        while process.isRunning && Date() < deadline { try? await Task.sleep(for: .milliseconds(50)) }
+        if process.isRunning {
+            process.terminate()
+            try? await Task.sleep(for: .seconds(2))
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
+        process.waitUntilExit()
+        try? FileManager.default.removeItem(at: errorFile)
+    }
+}

@@ -1,4 +1,8 @@
 import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 
 /// Runs the built `meeting` and `meetclient` binaries as a user would.
@@ -87,7 +91,6 @@ struct CommandLineTests {
     func notBuiltYet() throws {
         let secret = "0123456789abcdef0123"
         let invocations: [(String, [String])] = [
-            ("meeting", ["sfuserver", "--secret", secret, "--domainaddress", "localhost:8444", "--apiserver", "localhost:8443"]),
             ("meeting", ["fsserver", "--secret", secret, "--domainaddress", "localhost:8445", "--directory", "/tmp/x",
                          "--apiserver", "localhost:8443"]),
             ("meetclient", ["join", "123-456", "--server", "http://localhost:8080"]),
@@ -98,6 +101,53 @@ struct CommandLineTests {
             #expect(result.status == 2, "\(executable) \(arguments) exited \(result.status): \(result.error)")
             #expect(result.error.contains("not built yet"), "\(executable) \(arguments): \(result.error)")
         }
+    }
+
+    @Test("meeting sfuserver starts, says where it listens, and drains and exits 0 on SIGTERM")
+    func sfuserverRunsAndStops() async throws {
+        let port = try Self.freeTCPPort()
+        let process = Process()
+        process.executableURL = Self.productsDirectory.appendingPathComponent("meeting")
+        process.arguments = ["sfuserver", "--secret", "0123456789abcdef0123", "--domainaddress", "127.0.0.1:\(port)",
+            "--listen", "127.0.0.1", "--udp-port", "0", "--apiserver", "127.0.0.1:1"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        let text = OutputCollector()
+        output.fileHandleForReading.readabilityHandler = { handle in text.append(handle.availableData) }
+        try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        let deadline = Date().addingTimeInterval(30)
+        while !text.value.contains("media UDP") && process.isRunning && Date() < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(text.value.contains("signaling ws://127.0.0.1:\(port)/rtc"), "\(text.value)")
+        kill(process.processIdentifier, SIGTERM)
+        let stopDeadline = Date().addingTimeInterval(20)
+        while process.isRunning && Date() < stopDeadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(!process.isRunning, "still running 20 s after SIGTERM")
+        if !process.isRunning {
+            #expect(process.terminationStatus == 0)
+            #expect(text.value.contains("stopped"), "\(text.value)")
+        }
+    }
+
+    /// A TCP port free on 127.0.0.1 right now.
+    static func freeTCPPort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer -> Int32 in
+                guard bind(fd, pointer, length) == 0 else { return -1 }
+                return getsockname(fd, pointer, &length)
+            }
+        }
+        guard bound == 0 else { throw CocoaError(.fileNoSuchFile) }
+        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     @Test("Bad flag values get a clear usage error, not a crash")
@@ -134,4 +184,11 @@ struct CommandLineTests {
         #expect(badSize.status == 64)
         #expect(badSize.error.contains("WIDTHxHEIGHT"))
     }
+}
+
+/// Text a child process writes, collected by a pipe's readability handler.
+final class OutputCollector: Sendable {
+    private let text = Mutex("")
+    func append(_ data: Data) { text.withLock { $0 += String(decoding: data, as: UTF8.self) } }
+    var value: String { text.withLock { $0 } }
 }

@@ -11,6 +11,10 @@ struct SFUMediaTests {
 
     /// Runs `participants` (tone Hz, amplitude) in one meeting and returns their reports by participant id.
     func meet(_ participants: [(id: String, hz: Double, amplitude: Int)]) async throws -> (SFUHarness, [String: [String: Any]]) {
+        try await MediaPeerGate.shared.exclusively { try await meetAlone(participants) }
+    }
+
+    func meetAlone(_ participants: [(id: String, hz: Double, amplitude: Int)]) async throws -> (SFUHarness, [String: [String: Any]]) {
         let harness = try await SFUHarness.start()
         var peers: [(String, AiortcParticipant)] = []
         do {
@@ -73,6 +77,10 @@ struct SFUBrowserTests {
     @Test("everyone decodes everyone's audio and video; a screen share reaches the others while cameras flow",
         .enabled(if: RealPeer.available(peersPresent), "apt-get install chromium chromium-driver; pip install selenium aiortc"))
     func fourParticipantsWithScreenShare() async throws {
+        try await MediaPeerGate.shared.exclusively { try await fourParticipants() }
+    }
+
+    func fourParticipants() async throws {
         let harness = try await SFUHarness.start()
         let ids = ["c1", "c2", "c3", "a1"]
         var spec: [String: Any] = [:]

@@ -18,7 +18,7 @@ struct SFUSignalingTests {
             ("", "token.invalid")]
         {
             // Read from the wire: the error frame, then a close frame, then the server ends the TCP connection.
-            let (status, frames) = try RawWebSocket.frames(port: harness.server.signalingPort, path: "/rtc?token=\(token)")
+            let (status, frames) = try await RawWebSocket.frames(port: harness.server.signalingPort, path: "/rtc?token=\(token)")
             #expect(status.contains("101"), "\(status)")
             let error = try #require(frames.first.flatMap { SignalingClient.object($0.text) }, "\(frames.map(\.text))")
             #expect(error["type"] as? String == "error" && error["code"] as? String == code, "\(error)")

@@ -238,7 +238,16 @@ enum RawWebSocket {
 
     /// Connects to 127.0.0.1:`port`, upgrades `path`, and returns the frames received before the server closed
     /// the TCP connection (at most `seconds`).
-    static func frames(port: Int, path: String, seconds: Int = 5) throws -> (status: String, frames: [Frame]) {
+    static func frames(port: Int, path: String, seconds: Int = 30) async throws -> (status: String, frames: [Frame]) {
+        // Blocking socket calls stay off the cooperative thread pool (two threads on a two-core machine).
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try blockingFrames(port: port, path: path, seconds: seconds) })
+            }
+        }
+    }
+
+    static func blockingFrames(port: Int, path: String, seconds: Int) throws -> (status: String, frames: [Frame]) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw HarnessFailure("socket() failed") }
         defer { close(fd) }

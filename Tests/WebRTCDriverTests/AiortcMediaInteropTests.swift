@@ -25,12 +25,12 @@ extension RealPeerInterop {
 
         @Test("we offer, aiortc answers")
         func weOffer() async throws {
-            try await run(weOffer: true)
+            try await MediaPeerGate.shared.exclusively { try await run(weOffer: true) }
         }
 
         @Test("aiortc offers, we answer")
         func weAnswer() async throws {
-            try await run(weOffer: false)
+            try await MediaPeerGate.shared.exclusively { try await run(weOffer: false) }
         }
 
         func run(weOffer: Bool) async throws {

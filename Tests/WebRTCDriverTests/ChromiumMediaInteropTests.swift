@@ -26,6 +26,10 @@ extension RealPeerInterop {
 
         @Test("we offer, Chromium answers: both decode each other's audio and video")
         func weOffer() async throws {
+            try await MediaPeerGate.shared.exclusively { try await run() }
+        }
+
+        func run() async throws {
             let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
             let socket = try await MediaSocket.bind(host: "127.0.0.1", group: group)
             let peer = try await WebRTCPeer.create(on: socket)

@@ -40,6 +40,7 @@ let package = Package(
         .library(name: "ACME", targets: ["ACME"]),
         .library(name: "FileServer", targets: ["FileServer"]),
         .library(name: "Allocator", targets: ["Allocator"]),
+        .library(name: "ServerKit", targets: ["ServerKit"]),
         .library(name: "SFUCore", targets: ["SFUCore"]),
         .library(name: "SFU", targets: ["SFU"]),
     ],

@@ -17,21 +17,33 @@ extension PeerConnection {
     /// BUNDLE group, with rtcp-mux, our ICE credentials and candidates, our fingerprint and `a=setup:actpass`
     /// (RFC 8829 §5.2.1, RFC 8842 §5.2). The offerer is the controlling ICE agent (RFC 8445 §6.1.1).
     public func createOffer() throws(PeerConnectionError) -> SessionDescription {
+        try createOffer(sections: [OfferedSection(kind: .audio, direction: .sendrecv),
+            OfferedSection(kind: .video, direction: .sendrecv)])
+    }
+
+    /// Creates and applies an offer with the given sections, mids `0`, `1`, … in order (RFC 8829 §5.2.1): e.g.
+    /// one sendonly audio and video section to publish to an sfuserver, or several recvonly sections as its
+    /// subscribe slots (docs/signaling.md). Every section has its own SSRC (and RTX SSRC for video).
+    public func createOffer(sections requested: [OfferedSection]) throws(PeerConnectionError) -> SessionDescription {
         guard localDescription == nil, remoteDescription == nil else {
             throw .wrongSignalingState("an offer or answer was already applied; renegotiation is not supported")
+        }
+        guard !requested.isEmpty, requested.count <= 64 else {
+            throw .wrongSignalingState("an offer has 1 to 64 media sections, not \(requested.count)")
         }
         isOfferer = true
         localSetup = .actpass
         if configuration.iceMode == .full { ice.setRole(.controlling) }
         var sections: [MediaDescription] = []
         var negotiated: [NegotiatedMedia] = []
-        for (mid, kind) in [("0", MediaKind.audio), ("1", MediaKind.video)] {
+        for (index, section) in requested.enumerated() {
+            let kind = section.kind
             let ssrc = nextSSRC()
             let rtxSSRC = kind == .video ? nextSSRC() : nil
             let media = NegotiatedMedia(
-                mid: mid, kind: kind, codecs: MediaCapabilities.codecs(for: kind),
+                mid: String(index), kind: kind, codecs: MediaCapabilities.codecs(for: kind),
                 headerExtensions: MediaCapabilities.headerExtensions(for: kind), localSSRC: ssrc, localRTXSSRC: rtxSSRC)
-            sections.append(mediaSection(media, direction: .sendrecv, setup: .actpass))
+            sections.append(mediaSection(media, direction: section.direction, setup: .actpass))
             negotiated.append(media)
         }
         let offer = sessionDescription(media: sections, bundle: negotiated.map(\.mid))
@@ -289,5 +301,16 @@ extension PeerConnection {
             let ssrc = UInt32(truncatingIfNeeded: z ^ (z >> 31))
             if ssrc != 0 { return ssrc }
         }
+    }
+}
+
+/// One media section to offer (``PeerConnection/createOffer(sections:)``).
+public struct OfferedSection: Sendable, Hashable {
+    public var kind: MediaKind
+    public var direction: MediaDirection
+
+    public init(kind: MediaKind, direction: MediaDirection) {
+        self.kind = kind
+        self.direction = direction
     }
 }

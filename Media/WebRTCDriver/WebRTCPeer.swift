@@ -77,6 +77,14 @@ public final class WebRTCPeer: Sendable {
         }
     }
 
+    /// Creates and applies an offer with the given sections (mids `0`, `1`, …), as SDP text: what an sfuserver
+    /// participant offers for its publish and subscribe connections (docs/signaling.md).
+    public func createOffer(sections: [OfferedSection]) async throws(WebRTCDriverError) -> String {
+        try await onLoop { _, hosted throws(WebRTCDriverError) in
+            return try core { () throws(PeerConnectionError) in try hosted.core.createOffer(sections: sections).serialize() }
+        }
+    }
+
     /// Creates and applies the answer to the remote offer, as SDP text.
     public func createAnswer() async throws(WebRTCDriverError) -> String {
         try await onLoop { _, hosted throws(WebRTCDriverError) in

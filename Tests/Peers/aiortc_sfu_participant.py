@@ -8,6 +8,8 @@ On "joined" it offers a publish connection (a sine tone as Opus, a moving patter
 subscribe connection with the announced number of recvonly slots, decodes everything it receives, attributes
 frames to participants through the "slots" messages, and reports once every expected remote participant's audio
 and video were decoded (or after at most 45 s), then keeps publishing until stdin closes.
+Control lines from the test on stdin (not from the server): {"control": "mute", "track": "camera", "muted": true}
+sends a mute message; {"control": "report", "tag": "x"} prints another report (with "tag") at once.
 Usage: aiortc_sfu_participant.py <tone Hz> <amplitude 0..32767> <expected remote participants>
        [audio frames per remote] [video frames per remote]
 Every wait is bounded; the process exits on its own after at most 120 s. Loopback only.
@@ -106,6 +108,7 @@ async def main():
     subscribe = RTCPeerConnection(config)
     slot_owner = {}          # subscribe mid -> participant id
     stats = {}               # participant id -> counters
+    mid_frames = {}          # subscribe mid -> frames decoded on it, whoever it carried
     samples = {}             # participant id -> recent PCM
     dominant_seen = []
     errors = []
@@ -129,6 +132,7 @@ async def main():
                 frame = await track.recv()
             except Exception:
                 return
+            mid_frames[mid] = mid_frames.get(mid, 0) + 1
             pid = slot_owner.get(mid)
             if pid is None:
                 continue
@@ -155,6 +159,20 @@ async def main():
 
     started = None
     reported = False
+    last_owner = {}
+    slot_kinds = {}
+
+    def report(tag=None):
+        for pid, buffer in samples.items():
+            entry(pid)["frequency"] = dominant_frequency(buffer, SAMPLE_RATE)
+        body = {"participants": stats, "dominantSpeakers": dominant_seen, "errors": errors,
+                "publishState": publish.connectionState, "subscribeState": subscribe.connectionState,
+                "mids": {mid: {"frames": n, "owner": slot_owner.get(mid), "lastOwner": last_owner.get(mid),
+                               "kind": slot_kinds.get(mid)}
+                         for mid, n in mid_frames.items()}}
+        if tag is not None:
+            body["tag"] = tag
+        emit({"report": body})
     deadline = time.time() + 110
     while time.time() < deadline:
         try:
@@ -166,7 +184,12 @@ async def main():
         if line.strip():
             message = json.loads(line)
             kind = message.get("type")
-            if kind == "joined":
+            control = message.get("control")
+            if control == "mute":
+                emit({"v": 1, "type": "mute", "track": message["track"], "muted": message["muted"]})
+            elif control == "report":
+                report(message.get("tag"))
+            elif kind == "joined":
                 await publish.setLocalDescription(await publish.createOffer())
                 tracks = {}
                 for t in publish.getTransceivers():
@@ -182,6 +205,7 @@ async def main():
                     kinds.append("video")
                 await subscribe.setLocalDescription(await subscribe.createOffer())
                 slots = {t.mid: k for t, k in zip(subscribe.getTransceivers(), kinds)}
+                slot_kinds.update(slots)
                 emit({"v": 1, "type": "subscribeOffer", "sdp": subscribe.localDescription.sdp, "slots": slots})
                 started = time.time()
             elif kind == "publishAnswer":
@@ -192,6 +216,7 @@ async def main():
                 for slot in message["slots"]:
                     if slot.get("participantID"):
                         slot_owner[slot["mid"]] = slot["participantID"]
+                        last_owner[slot["mid"]] = slot["participantID"]
                     else:
                         slot_owner.pop(slot["mid"], None)
             elif kind == "dominantSpeaker":
@@ -202,11 +227,7 @@ async def main():
             complete = len(stats) >= expected and all(
                 s["audioFrames"] >= target_audio and s["videoFrames"] >= target_video for s in stats.values())
             if complete or time.time() - started > MAX_RECEIVE_SECONDS:
-                for pid, buffer in samples.items():
-                    entry(pid)["frequency"] = dominant_frequency(buffer, SAMPLE_RATE)
-                emit({"report": {"participants": stats, "dominantSpeakers": dominant_seen, "errors": errors,
-                                 "publishState": publish.connectionState,
-                                 "subscribeState": subscribe.connectionState}})
+                report()
                 reported = True
     await publish.close()
     await subscribe.close()

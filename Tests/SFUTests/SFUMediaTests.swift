@@ -54,6 +54,63 @@ struct SFUMediaTests {
         #expect(metrics.packetsOut > 0 && metrics.packetsIn > 0, "\(metrics)")
     }
 
+    @Test("muting a camera stops forwarding it at once while its audio keeps flowing",
+        .enabled(if: RealPeer.available(aiortcPresent), "pip install aiortc==1.16.0"))
+    func muteStopsForwarding() async throws {
+        try await MediaPeerGate.shared.exclusively {
+            let harness = try await SFUHarness.start()
+            let alice = try AiortcParticipant(url: harness.url, token: try harness.token(meeting: "m", participant: "alice"),
+                toneHz: 440, amplitude: 12000, expectedRemotes: 1)
+            let bob = try AiortcParticipant(url: harness.url, token: try harness.token(meeting: "m", participant: "bob"),
+                toneHz: 660, amplitude: 12000, expectedRemotes: 1)
+            do {
+                _ = try await alice.waitForReport(90)
+                let before = try await bob.waitForReport(90)
+                let mids = before["mids"] as? [String: [String: Any]] ?? [:]
+                let cameraMid = try #require(mids.first { $0.value["owner"] as? String == "alice" && $0.value["kind"] as? String == "video" }?.key,
+                    "bob has no video slot carrying alice: \(before)")
+                try alice.control(["control": "mute", "track": "camera", "muted": true])
+                // Until bob is told the slot is empty (the server stops forwarding when it reassigns the slot).
+                var emptied: [String: Any] = [:]
+                for attempt in 0..<100 {
+                    try bob.control(["control": "report", "tag": "e\(attempt)"])
+                    let report = try await bob.waitForReport(10, tag: "e\(attempt)")
+                    if ((report["mids"] as? [String: [String: Any]])?[cameraMid]?["owner"] as? String) == nil {
+                        emptied = report
+                        break
+                    }
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                try #require(!emptied.isEmpty, "bob's slot still carries alice's muted camera")
+                func frames(_ report: [String: Any]) -> (video: Int, audio: Int) {
+                    let video = (report["mids"] as? [String: [String: Any]])?[cameraMid]?["frames"] as? Int ?? 0
+                    let audio = ((report["participants"] as? [String: [String: Any]])?["alice"]?["audioFrames"] as? Int) ?? 0
+                    return (video, audio)
+                }
+                let atMute = frames(emptied)
+                // Then at least another second of alice's audio: her video must not have moved meanwhile.
+                var later = atMute
+                for attempt in 0..<100 {
+                    try bob.control(["control": "report", "tag": "l\(attempt)"])
+                    later = frames(try await bob.waitForReport(10, tag: "l\(attempt)"))
+                    if later.audio >= atMute.audio + 50 { break }
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                #expect(later.audio >= atMute.audio + 50, "alice's audio stopped too: \(atMute) → \(later)")
+                #expect(later.video - atMute.video <= 3, "alice's muted camera still reaches bob: \(atMute) → \(later)")
+                print("SFU mute: bob decoded alice's camera \(atMute.video) → \(later.video) frames while her audio went \(atMute.audio) → \(later.audio)")
+            } catch {
+                await alice.stop()
+                await bob.stop()
+                await harness.server.shutdown()
+                throw error
+            }
+            await alice.stop()
+            await bob.stop()
+            await harness.server.shutdown()
+        }
+    }
+
     @Test("the dominant speaker is the participant who makes sound",
         .enabled(if: RealPeer.available(aiortcPresent), "pip install aiortc==1.16.0"))
     func dominantSpeakerFollowsSound() async throws {

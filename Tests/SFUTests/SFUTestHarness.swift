@@ -127,8 +127,8 @@ final class AiortcParticipant: @unchecked Sendable {
     let input = Pipe()
     let output = Pipe()
     let errorFile: URL
-    /// The report line (JSON text).
-    let report = NIOLockedValueBox<String?>(nil)
+    /// The report lines (JSON text), in order.
+    let reports = NIOLockedValueBox<[String]>([])
     var buffered: [UInt8] = []
     var relay: Task<Void, Never>?
 
@@ -156,7 +156,7 @@ final class AiortcParticipant: @unchecked Sendable {
                 buffered.removeSubrange(...newline)
             }
         }
-        let report = self.report
+        let reports = self.reports
         let stdin = input.fileHandleForWriting
         relay = Task {
             var logger = Logger(label: "test.aiortc-relay")
@@ -170,7 +170,7 @@ final class AiortcParticipant: @unchecked Sendable {
                             if object["v"] != nil {
                                 try await outbound.write(.text(line))
                             } else if object["report"] != nil {
-                                report.withLockedValue { $0 = line }
+                                reports.withLockedValue { $0.append(line) }
                             }
                         }
                     }
@@ -191,20 +191,28 @@ final class AiortcParticipant: @unchecked Sendable {
         String(((try? String(contentsOf: errorFile, encoding: .utf8)) ?? "").suffix(3000))
     }
 
-    /// The participant's report, waiting at most `seconds`.
-    func waitForReport(_ seconds: Double) async throws -> [String: Any] {
+    /// The participant's first report (or the one with `tag`), waiting at most `seconds`.
+    func waitForReport(_ seconds: Double, tag: String? = nil) async throws -> [String: Any] {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
-            if let line = report.withLockedValue({ $0 }),
-                let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                let found = object["report"] as? [String: Any]
-            {
+            let lines = reports.withLockedValue { $0 }
+            for line in lines {
+                guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                    let found = object["report"] as? [String: Any], found["tag"] as? String == tag
+                else { continue }
                 return found
             }
             if !process.isRunning { throw HarnessFailure("the aiortc participant exited; stderr:\n\(stderrTail)") }
             try await Task.sleep(for: .milliseconds(100))
         }
         throw HarnessFailure("no report from the aiortc participant within \(seconds) s; stderr:\n\(stderrTail)")
+    }
+
+    /// Sends a control line to the participant's stdin (docs in aiortc_sfu_participant.py).
+    func control(_ object: [String: Any]) throws {
+        var data = try JSONSerialization.data(withJSONObject: object)
+        data.append(UInt8(ascii: "\n"))
+        try input.fileHandleForWriting.write(contentsOf: data)
     }
 
     func stop() async {

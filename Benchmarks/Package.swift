@@ -11,6 +11,8 @@ let package = Package(
         .package(name: "Meeting", path: ".."),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-websocket.git", from: "1.6.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         // libsrtp2, the reference: the cost an SFU pays per packet anyway (one unprotect in, one protect out).
@@ -61,6 +63,23 @@ let package = Package(
                 .product(name: "SDP", package: "Meeting"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: [.swiftLanguageMode(.v6), .enableUpcomingFeature("ExistentialAny")]
+        ),
+        // N participants against a real `meeting sfuserver` process (bench/sfu-load.sh).
+        .executableTarget(
+            name: "SFULoadBenchmark",
+            dependencies: [
+                .product(name: "WebRTCDriver", package: "Meeting"),
+                .product(name: "WebRTC", package: "Meeting"),
+                .product(name: "DTLS", package: "Meeting"),
+                .product(name: "RTP", package: "Meeting"),
+                .product(name: "SDP", package: "Meeting"),
+                .product(name: "ServerKit", package: "Meeting"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: [.swiftLanguageMode(.v6), .enableUpcomingFeature("ExistentialAny")]
         ),

@@ -35,7 +35,8 @@ extension PeerConnection {
             }
             outboundStreams[media.localSSRC] = OutboundVideoStream(
                 ssrc: media.localSSRC, rtxSSRC: rtxPayloadTypes.isEmpty ? nil : media.localRTXSSRC,
-                rtxPayloadTypes: rtxPayloadTypes)
+                rtxPayloadTypes: rtxPayloadTypes,
+                buffer: RetransmissionBuffer(capacity: configuration.retransmissionHistory))
         }
     }
 

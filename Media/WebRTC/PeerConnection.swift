@@ -18,6 +18,9 @@ public struct PeerConnectionConfiguration: Sendable {
     public var srtpProfiles: [DTLSSRTPProfile] = DTLSSRTPProfile.webRTCDefault
     /// The `cname` written into `a=ssrc` (RFC 7022).
     public var canonicalName = "meeting"
+    /// Sent video packets kept per stream to answer NACKs (rounded up to a power of two). 1024 is ~1 s of HD
+    /// video; an sfuserver with many subscriber slots keeps fewer (the memory is per slot).
+    public var retransmissionHistory = 1024
 
     public init() {}
 }

@@ -186,6 +186,9 @@ final class SFURoom {
         }
         var configuration = PeerConnectionConfiguration()
         configuration.iceMode = .lite
+        // 256 packets per slot is ~4 s of 320p video, ~1 s of 720p: enough to answer NACKs within a round trip,
+        // and a quarter of the default memory per subscriber slot (a 200-person meeting has ~2000 slots).
+        configuration.retransmissionHistory = 256
         var generator = SystemRandomNumberGenerator()
         let core = PeerConnection(configuration: configuration, certificate: certificate, using: &generator)
         let hosted = transport.host(core, onEvent: onEvent)

@@ -159,7 +159,7 @@ let package = Package(
         .target(
             name: "APIServer",
             dependencies: [
-                "ServerKit", "APIStore", "Database", "SMTP", "MIME", "ICalendar",
+                "ServerKit", "APIStore", "Database", "SMTP", "MIME", "ICalendar", "ACME",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -434,7 +434,7 @@ let package = Package(
         .testTarget(
             name: "ACMETests",
             dependencies: [
-                "ACME", "TestSupport",
+                "ACME", "TestSupport", "Meeting",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

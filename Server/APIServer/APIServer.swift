@@ -50,8 +50,18 @@ public struct APIServer: Sendable {
     /// Every route as "METHOD /path" (docs/api.md lists the same).
     public static var routes: [String] { APIRoutes.documented }
 
-    /// Builds the Hummingbird application. `onRunning` receives the bound port (useful with port 0).
+    /// Builds the Hummingbird application. `onRunning` receives the bound port (useful with port 0). With
+    /// ``APIServerConfiguration/acme`` set, use ``run(onRunning:)``, which obtains the certificate first.
     public func application(onRunning: @escaping @Sendable (Int) async -> Void = { _ in })
+        throws(APIServerStartError) -> some ApplicationProtocol
+    {
+        if configuration.acme != nil {
+            throw APIServerStartError("ACME: the certificate must be obtained first; start the server with run()")
+        }
+        return try application(acme: nil, onRunning: onRunning)
+    }
+
+    func application(acme: ACMECertificateService?, onRunning: @escaping @Sendable (Int) async -> Void)
         throws(APIServerStartError) -> some ApplicationProtocol
     {
         let router = Router(context: APIRequestContext.self)
@@ -60,7 +70,13 @@ public struct APIServer: Sendable {
         let webSocketRouter = Router(context: APIRequestContext.self)
         routes.registerWebSockets(on: webSocketRouter)
         var server: HTTPServerBuilder = .http1WebSocketUpgrade(webSocketRouter: webSocketRouter)
-        if let tls = configuration.tls {
+        if let acme {
+            do {
+                server = try .tls(server, tlsConfiguration: acme.served.tlsConfiguration())
+            } catch {
+                throw APIServerStartError("ACME: cannot set up TLS with the certificate (\(error))")
+            }
+        } else if let tls = configuration.tls {
             do {
                 let chain = try NIOSSLCertificate.fromPEMFile(tls.certificatePath).map { NIOSSLCertificateSource.certificate($0) }
                 let key = try NIOSSLPrivateKey(file: tls.privateKeyPath, format: .pem)
@@ -72,6 +88,7 @@ public struct APIServer: Sendable {
             }
         }
         var services: [any Service] = [BackgroundWorker(server: self)]
+        if let acme { services.append(acme) }
         if !configuration.mailServers.isEmpty {
             services.append(MailDelivery(store: store, sender: SMTPSender(servers: configuration.mailServers),
                 interval: configuration.workerInterval, logger: logger))
@@ -86,9 +103,14 @@ public struct APIServer: Sendable {
             logger: logger)
     }
 
-    /// Serves until SIGINT/SIGTERM (graceful shutdown). `onRunning` receives the bound port.
+    /// Serves until SIGINT/SIGTERM (graceful shutdown). `onRunning` receives the bound port. With ACME, the
+    /// certificate is obtained (or read from the cache) before the port opens, and renewed while it runs.
     public func run(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
-        try await application(onRunning: onRunning).runService()
+        var acme: ACMECertificateService?
+        if let settings = configuration.acme {
+            acme = try await ACMECertificateService.start(settings, listenHost: configuration.host, logger: logger)
+        }
+        try await application(acme: acme, onRunning: onRunning).runService()
     }
 
     /// One pass of the background work (also callable from tests).

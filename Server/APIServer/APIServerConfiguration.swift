@@ -56,8 +56,10 @@ public struct APIServerConfiguration: Sendable {
     public var sfuSignalingScheme = "wss"
     /// Wrong passcodes per client IP and meeting, per window.
     public var passcodeFailuresPerIP = RateLimit(limit: 10, windowSeconds: 900)
-    /// `--cert/--certkey`: serve HTTPS with them; nil: plain HTTP.
+    /// `--cert/--certkey`: serve HTTPS with them; nil: plain HTTP (unless ``acme`` is set).
     public var tls: TLSFiles?
+    /// No `--cert/--certkey` and no `--http`: serve HTTPS with a certificate obtained and renewed by ACME.
+    public var acme: APIServerACMESettings?
     /// The SMTP servers, tried in order (`--mailServer …`); empty: mail stays in the outbox.
     public var mailServers: [SMTPServerConfiguration] = []
     /// The sender of the apiserver's mail (the first `--mailFrom`).

@@ -1,3 +1,4 @@
+import Foundation
 import SMTP
 import ServerKit
 
@@ -24,13 +25,30 @@ public struct APIServerFlags: Sendable {
     public var mailFroms: [String]
     public var allocateServer: String?
     public var admins: [String]
+    /// `--acme-directory`: the ACME CA used when neither `--cert/--certkey` nor `--http` is given.
+    public var acmeDirectory: String
+    /// `--acme-email`: contact for the CA's expiry notices.
+    public var acmeEmail: String?
+    /// `--acme-http-port`: where the HTTP-01 responder listens (80; a port-forward or test may use another).
+    public var acmeHTTPPort: Int
+    /// `--acme-ca-file`: PEM CA certificates to trust for the ACME directory's HTTPS instead of the system store
+    /// (a private CA, or Pebble).
+    public var acmeCAFile: String?
+
+    /// Let's Encrypt's production directory (RFC 8555 §7.1.1).
+    public static let letsEncryptDirectory = "https://acme-v02.api.letsencrypt.org/directory"
 
     public init(secret: String, domainAddress: String, listen: String? = nil, certificatePath: String? = nil,
         privateKeyPath: String? = nil, plainHTTP: Bool = false, mysqlAddress: String? = nil, mysqlUser: String? = nil,
         mysqlPassword: String? = nil, mysqlDatabase: String? = nil, dataDirectory: String, mailServers: [String] = [],
         mailPorts: [Int] = [], mailUsernames: [String] = [], mailPasswords: [String] = [], mailFroms: [String] = [],
-        allocateServer: String? = nil, admins: [String] = [])
+        allocateServer: String? = nil, admins: [String] = [], acmeDirectory: String = Self.letsEncryptDirectory,
+        acmeEmail: String? = nil, acmeHTTPPort: Int = 80, acmeCAFile: String? = nil)
     {
+        self.acmeDirectory = acmeDirectory
+        self.acmeEmail = acmeEmail
+        self.acmeHTTPPort = acmeHTTPPort
+        self.acmeCAFile = acmeCAFile
         self.secret = secret
         self.domainAddress = domainAddress
         self.listen = listen
@@ -67,11 +85,13 @@ public struct APIServerFlags: Sendable {
                 throw APIServerStartError("--listen: \(error)")
             }
         }
-        let tls = certificatePath != nil && privateKeyPath != nil
-        if !tls && !plainHTTP {
+        let files = certificatePath != nil && privateKeyPath != nil
+        let acme = !files && !plainHTTP
+        if acme && Self.cannotBeCertified(domain.host) {
             throw APIServerStartError(
-                "give --cert and --certkey (obtaining a certificate by ACME is not built into the apiserver yet), or --http to serve plain HTTP behind a TLS-terminating proxy")
+                "--domainaddress \(domain.host) is localhost or an IP address, for which no ACME CA issues certificates: give --cert and --certkey, or --http to serve plain HTTP (localhost, or behind a TLS-terminating proxy)")
         }
+        let tls = files || acme
         let scheme = tls ? "https" : "http"
         let defaultPort: UInt16 = tls ? 443 : 80
         let authority = domain.port == defaultPort ? (domain.host.contains(":") ? "[\(domain.host)]" : domain.host)
@@ -80,6 +100,17 @@ public struct APIServerFlags: Sendable {
             host: listenAddress.host, port: Int(listenAddress.port), allocateServerURL: allocateServer)
         if tls, let certificatePath, let privateKeyPath {
             configuration.tls = TLSFiles(certificatePath: certificatePath, privateKeyPath: privateKeyPath)
+        }
+        if acme {
+            guard acmeDirectory.hasPrefix("https://") || acmeDirectory.hasPrefix("http://") else {
+                throw APIServerStartError("--acme-directory must be the CA's directory URL (https://…)")
+            }
+            guard (1...65535).contains(acmeHTTPPort) else {
+                throw APIServerStartError("--acme-http-port must be a port number (80 unless port 80 is forwarded)")
+            }
+            configuration.acme = APIServerACMESettings(directoryURL: acmeDirectory, domain: domain.host,
+                contact: acmeEmail.map { [$0] } ?? [], httpPort: acmeHTTPPort,
+                cacheDirectory: (dataDirectory as NSString).appendingPathComponent("acme"), trustedCAFile: acmeCAFile)
         }
         configuration.admins = Set(admins.map { $0.lowercased() })
         do {
@@ -109,6 +140,16 @@ public struct APIServerFlags: Sendable {
         } catch {
             throw APIServerStartError("--mysqlAddress: \(error)")
         }
+    }
+}
+
+extension APIServerFlags {
+    /// Whether `host` is a name no public ACME CA certifies: localhost (RFC 6761 §6.3) or an IP literal.
+    static func cannotBeCertified(_ host: String) -> Bool {
+        let lower = host.lowercased()
+        if lower == "localhost" || lower.hasSuffix(".localhost") || host.contains(":") { return true }
+        let labels = host.split(separator: ".", omittingEmptySubsequences: false)
+        return labels.count == 4 && labels.allSatisfy { UInt8($0) != nil }
     }
 }
 

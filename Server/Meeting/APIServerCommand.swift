@@ -13,6 +13,8 @@ struct APIServerCommand: AsyncParsableCommand {
                 --mailServer smtp.example.com --mailPort 587 --mailUsername hi --mailPassword P --mailFrom hi@example.com \\
                 --allocateserver http://10.0.0.2/an-unguessable-path
             Without any --mysql* flag the data lives in an embedded SQLite file under --data.
+            Without --cert/--certkey (and without --http) the certificate comes from ACME (Let's Encrypt unless
+            --acme-directory says otherwise): port 80 must reach this machine for HTTP-01.
             Firewall: open 443/TCP (and 80/TCP for ACME when no --cert is given).
             """
     )
@@ -71,6 +73,26 @@ struct APIServerCommand: AsyncParsableCommand {
     @Flag(name: .customLong("http"), help: "Serve plain HTTP (behind a TLS-terminating proxy, or on localhost) instead of HTTPS.")
     var plainHTTP = false
 
+    @Option(
+        name: .customLong("acme-directory"),
+        help: ArgumentHelp(
+            "ACME CA directory used when no --cert/--certkey is given.",
+            discussion: "The certificate for the --domainaddress host is obtained by HTTP-01, kept under <data>/acme, reused across restarts and renewed at two thirds of its lifetime.",
+            valueName: "url"))
+    var acmeDirectory: String = APIServerFlags.letsEncryptDirectory
+    @Option(name: .customLong("acme-email"), help: ArgumentHelp("Contact address for the CA's expiry notices.", valueName: "email"))
+    var acmeEmail: String?
+    @Option(
+        name: .customLong("acme-http-port"),
+        help: ArgumentHelp("Port of the ACME HTTP-01 responder; the CA connects to port 80, so use another only if 80 is forwarded to it.",
+            valueName: "port"))
+    var acmeHTTPPort: Int = 80
+    @Option(
+        name: .customLong("acme-ca-file"),
+        help: ArgumentHelp("PEM CA certificates to trust for the ACME directory's HTTPS instead of the system store (a private CA).",
+            valueName: "path"))
+    var acmeCAFile: String?
+
     func validate() throws {
         try validateHostAndPort(domainaddress, flag: "--domainaddress")
         try validateHostAndPort(mysqlAddress, flag: "--mysqlAddress", defaultPort: 3306)
@@ -84,6 +106,9 @@ struct APIServerCommand: AsyncParsableCommand {
                 "Each --mailServer needs its own --mailPort and --mailFrom (and --mailUsername/--mailPassword if it authenticates), in the same order"
             )
         }
+        if !(1...65535).contains(acmeHTTPPort) {
+            throw ValidationError("--acme-http-port must be between 1 and 65535")
+        }
         if let allocateserver, !(allocateserver.hasPrefix("http://") || allocateserver.hasPrefix("https://")) {
             throw ValidationError("--allocateserver must be an http:// or https:// URL")
         }
@@ -95,7 +120,8 @@ struct APIServerCommand: AsyncParsableCommand {
             mysqlAddress: mysqlAddress, mysqlUser: mysqlUser, mysqlPassword: mysqlPassword,
             mysqlDatabase: mysqlDatabase, dataDirectory: data, mailServers: mailServer, mailPorts: mailPort.map(Int.init),
             mailUsernames: mailUsername, mailPasswords: mailPassword, mailFroms: mailFrom,
-            allocateServer: allocateserver, admins: admin)
+            allocateServer: allocateserver, admins: admin, acmeDirectory: acmeDirectory, acmeEmail: acmeEmail,
+            acmeHTTPPort: acmeHTTPPort, acmeCAFile: acmeCAFile)
         do {
             let (configuration, location) = try flags.resolve()
             let store = try await APIServer.openStore(location)

@@ -9,6 +9,10 @@ import TestSupport
 struct PebblePeer: Sendable {
     static let shouldRun = RealPeer.available(RealPeer.executable("pebble") != nil
         && RealPeer.executable("openssl") != nil)
+    /// With `pebble-challtestsrv` (same Debian package) as Pebble's DNS server, every name resolves to 127.0.0.1,
+    /// so tests can certify a real-looking domain such as `meeting.test`.
+    static let shouldRunWithDNS = RealPeer.available(RealPeer.executable("pebble") != nil
+        && RealPeer.executable("pebble-challtestsrv") != nil && RealPeer.executable("openssl") != nil)
 
     let directory: URL
     let listenPort: Int
@@ -19,12 +23,21 @@ struct PebblePeer: Sendable {
     /// The CA that signed Pebble's own HTTPS certificate (trusted by the ACME transport).
     var caFile: String { directory.appendingPathComponent("ca.pem").path }
 
-    static func withPebble<T>(_ body: (PebblePeer) async throws -> T) async throws -> T {
+    /// The Pebble log so far (one line per request it handled, e.g. `POST /order-plz`).
+    var log: String {
+        (try? String(contentsOf: directory.appendingPathComponent("pebble.log"), encoding: .utf8)) ?? ""
+    }
+
+    /// - Parameter resolvingEverythingToLoopback: run `pebble-challtestsrv` as Pebble's DNS server, answering
+    ///   127.0.0.1 for every A query and nothing for AAAA.
+    static func withPebble<T>(resolvingEverythingToLoopback: Bool = false, _ body: (PebblePeer) async throws -> T)
+        async throws -> T
+    {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pebble-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         try TestCertificates.make(in: directory)
-        let ports = try FreePorts.find(count: 4)
+        let ports = try FreePorts.find(count: 6)
         let config: [String: Any] = ["pebble": [
             "listenAddress": "127.0.0.1:\(ports[0])",
             "managementListenAddress": "127.0.0.1:\(ports[1])",
@@ -38,9 +51,39 @@ struct PebblePeer: Sendable {
         let configFile = directory.appendingPathComponent("pebble-config.json")
         try JSONSerialization.data(withJSONObject: config).write(to: configFile)
 
+        var dnsServer: Process?
+        defer {
+            if let dnsServer {
+                if dnsServer.isRunning { dnsServer.terminate() }
+                dnsServer.waitUntilExit()
+            }
+        }
+        var pebbleArguments = ["-config", configFile.path]
+        if resolvingEverythingToLoopback {
+            let dns = Process()
+            dns.executableURL = URL(fileURLWithPath: try TestCertificates.tool("pebble-challtestsrv"))
+            dns.arguments = ["-dns01", "127.0.0.1:\(ports[4])", "-management", "127.0.0.1:\(ports[5])",
+                "-http01", "", "-https01", "", "-tlsalpn01", "", "-defaultIPv4", "127.0.0.1", "-defaultIPv6", ""]
+            let dnsLog = directory.appendingPathComponent("challtestsrv.log")
+            _ = FileManager.default.createFile(atPath: dnsLog.path, contents: nil)
+            let dnsHandle = try FileHandle(forWritingTo: dnsLog)
+            dns.standardOutput = dnsHandle
+            dns.standardError = dnsHandle
+            try dns.run()
+            dnsServer = dns
+            let deadline = Date().addingTimeInterval(30)
+            // Its DNS listener opens with the management one; TCP on the DNS port answers too.
+            while !FreePorts.isListening(port: ports[4]) || !FreePorts.isListening(port: ports[5]) {
+                guard dns.isRunning, Date() < deadline else {
+                    throw TestError("pebble-challtestsrv did not start: \((try? String(contentsOf: dnsLog, encoding: .utf8)) ?? "")")
+                }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            pebbleArguments += ["-dnsserver", "127.0.0.1:\(ports[4])"]
+        }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try TestCertificates.tool("pebble"))
-        process.arguments = ["-config", configFile.path]
+        process.arguments = pebbleArguments
         var environment = ProcessInfo.processInfo.environment
         environment["PEBBLE_VA_NOSLEEP"] = "1"
         // Reject 10 % of good nonces, so the client's badNonce retry (RFC 8555 §6.5) is exercised.

@@ -32,9 +32,34 @@ struct APIServerFlagsTests {
         #expect(configuration.admins == ["boss@example.com"])
     }
 
+    @Test("Without --cert/--certkey or --http, a domain name gets a certificate by ACME, cached under --data")
+    func acme() throws {
+        let (configuration, _) = try APIServerFlags(secret: "0123456789abcdef0123",
+            domainAddress: "meet.example.com:443", dataDirectory: "/var/lib/meeting", acmeEmail: "ops@example.com")
+            .resolve()
+        #expect(configuration.publicURL == "https://meet.example.com")
+        #expect(configuration.tls == nil)
+        let acme = try #require(configuration.acme)
+        #expect(acme.directoryURL == "https://acme-v02.api.letsencrypt.org/directory")
+        #expect(acme.domain == "meet.example.com" && acme.httpPort == 80 && acme.contact == ["ops@example.com"])
+        #expect(acme.cacheDirectory == "/var/lib/meeting/acme")
+        let (withFiles, _) = try APIServerFlags(secret: "0123456789abcdef0123", domainAddress: "meet.example.com:443",
+            certificatePath: "/c.pem", privateKeyPath: "/k.pem", dataDirectory: "/d").resolve()
+        #expect(withFiles.acme == nil)
+        let (plain, _) = try APIServerFlags(secret: "0123456789abcdef0123", domainAddress: "meet.example.com:80",
+            plainHTTP: true, dataDirectory: "/d").resolve()
+        #expect(plain.acme == nil && plain.publicURL == "http://meet.example.com")
+    }
+
     @Test("Missing pieces are refused with the flag to fix", arguments: [
-        (APIServerFlags(secret: "0123456789abcdef0123", domainAddress: "a.example.com:443", dataDirectory: "/d"),
+        (APIServerFlags(secret: "0123456789abcdef0123", domainAddress: "localhost:8443", dataDirectory: "/d"),
             "--cert and --certkey"),
+        (APIServerFlags(secret: "0123456789abcdef0123", domainAddress: "10.1.2.3:443", dataDirectory: "/d"),
+            "no ACME CA issues certificates"),
+        (APIServerFlags(secret: "0123456789abcdef0123", domainAddress: "[2001:db8::1]:443", dataDirectory: "/d"),
+            "--http"),
+        (APIServerFlags(secret: "0123456789abcdef0123", domainAddress: "a.example.com:443", dataDirectory: "/d",
+            acmeDirectory: "ftp://ca"), "--acme-directory"),
         (APIServerFlags(secret: "0123456789abcdef0123", domainAddress: "a.example.com:443", plainHTTP: true,
             mysqlAddress: "db:3306", dataDirectory: "/d"), "--mysqlUser"),
         (APIServerFlags(secret: "0123456789abcdef0123", domainAddress: "a.example.com:443", plainHTTP: true,

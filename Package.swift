@@ -476,7 +476,7 @@ let package = Package(
         .testTarget(
             name: "APIServerTests",
             dependencies: [
-                "APIServer", "APIStore", "Allocator", "Database", "ServerKit", "SMTP", "TestSupport",
+                "APIServer", "APIStore", "Allocator", "Database", "ServerKit", "SMTP", "TestSupport", "Meeting",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "WSClient", package: "swift-websocket"),

@@ -20,7 +20,12 @@ struct TURNServerCommand: AsyncParsableCommand {
     var port: UInt16 = 3478
     @Option(name: .customLong("ip"), help: ArgumentHelp("The address clients reach this server at (public IP for outside users).", valueName: "ip"))
     var ip: String
-    @Option(name: .customLong("apiserver"), help: ArgumentHelp("The apiserver to register with.", valueName: "host:port"))
+    @Option(
+        name: .customLong("apiserver"),
+        help: ArgumentHelp(
+            "The apiserver to register with (wss://host:port/v1/registry; ws:// for a loopback apiserver).",
+            discussion: "Authenticated with a key derived from --secret; announces --ip:--port and heartbeats the number of allocations.",
+            valueName: "host:port"))
     var apiserver: String?
     @Option(name: .customLong("listen"), help: ArgumentHelp("Local address to listen on; repeatable (default: all).", valueName: "addr"))
     var listen: [String] = []
@@ -74,6 +79,11 @@ struct TURNServerCommand: AsyncParsableCommand {
             metrics: metrics)
     }
 
+    /// `ip:port`, with brackets around an IPv6 address.
+    static func announced(ip: String, port: Int) -> String {
+        ip.contains(":") ? "[\(ip)]:\(port)" : "\(ip):\(port)"
+    }
+
     func run() async throws {
         let server: TURNServer
         do {
@@ -82,11 +92,29 @@ struct TURNServerCommand: AsyncParsableCommand {
             writeToStandardError("meeting turnserver: \(error)\n")
             throw ExitCode.failure
         }
-        print("meeting turnserver: STUN/TURN on UDP and TCP port \(server.port)"
+        writeLine("meeting turnserver: STUN/TURN on UDP and TCP port \(server.port)"
             + (server.tlsPort.map { ", TLS port \($0)" } ?? "")
             + (server.metricsPort.map { ", metrics on port \($0)" } ?? "")
             + "; relaying on \(relayPorts) as \(ip)")
+        var registration: Task<Void, Never>?
+        if let apiserver {
+            let api = try HostAndPort(parsing: apiserver, defaultPort: 443)
+            let relayCount = (try? PortRange(parsing: relayPorts))?.count ?? 0
+            registration = server.registerWithAPIServer(api, tls: !SFUServerCommand.isLoopback(api.host),
+                tokens: TokenAuthority(secret: secret.secret), address: Self.announced(ip: ip, port: server.port),
+                capacity: relayCount) { event in
+                    switch event {
+                    case .registered(let id, _):
+                        writeLine("meeting turnserver: registered with the apiserver \(apiserver) as \(id)")
+                    case .disconnected(let reason, let retryIn):
+                        writeToStandardError(
+                            "meeting turnserver: apiserver \(apiserver): \(reason); retrying in \(retryIn)\n")
+                    }
+                }
+        }
         await server.runUntilShutdownSignal()
-        print("meeting turnserver: stopped")
+        registration?.cancel()
+        await registration?.value
+        writeLine("meeting turnserver: stopped")
     }
 }

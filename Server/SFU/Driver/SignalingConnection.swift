@@ -28,13 +28,11 @@ struct SignalingConnection {
                     "the join token is for sfuserver \(claims.sfu), this is \(settings.domainAddress)"))
             }
             return .success(claims)
-        } catch let error as TokenError {
+        } catch {
             if error.code == .expired {
                 return .failure(SignalingError(.expiredToken, "the join token has expired; join again through the apiserver"))
             }
             return .failure(SignalingError(.invalidToken, "the join token is not valid: \(error.message)"))
-        } catch {
-            return .failure(SignalingError(.invalidToken, "the join token is not valid"))
         }
     }
 

@@ -1,35 +1,26 @@
 import Foundation
-import SMTP
-import TestSupport
 
 /// A running `Tests/Peers/smtp_peer.py` (aiosmtpd) with a throw-away CA and server certificate made by the
 /// openssl CLI, all in one temporary directory that ``withPeer(_:)`` removes, killing the server, even when the
-/// test fails.
-struct SMTPPeer: Sendable {
-    static let user = "alice"
-    static let password = "correct horse"
-    static let shouldRun = RealPeer.available(RealPeer.pythonModule("aiosmtpd") && RealPeer.pythonModule("icalendar")
+/// test fails. Shared by the SMTP client's tests and the apiserver's mail tests; each adds the configuration of
+/// its SMTP client for a listener (`SMTPPeer+Configuration.swift`), so this target needs no server module.
+public struct SMTPPeer: Sendable {
+    public static let user = "alice"
+    public static let password = "correct horse"
+    public static let shouldRun = RealPeer.available(RealPeer.pythonModule("aiosmtpd") && RealPeer.pythonModule("icalendar")
         && RealPeer.executable("openssl") != nil)
 
-    let directory: URL
-    let ports: [String: Int]
+    public let directory: URL
+    public let ports: [String: Int]
 
-    var caFile: String { directory.appendingPathComponent("ca.pem").path }
+    public var caFile: String { directory.appendingPathComponent("ca.pem").path }
 
-    func port(_ listener: String) throws -> Int {
+    public func port(_ listener: String) throws -> Int {
         guard let port = ports[listener] else { throw PeerError("no listener \(listener) in \(ports)") }
         return port
     }
 
-    /// A configuration for one of the peer's listeners, trusting the test CA.
-    func server(_ listener: String, security: SMTPTransportSecurity, credentials: SMTPCredentials? = nil,
-        from: String = "meeting@example.org") throws -> SMTPServerConfiguration
-    {
-        SMTPServerConfiguration(host: "127.0.0.1", port: try port(listener), security: security,
-            credentials: credentials, from: from, trust: .certificateAuthorityFile(caFile))
-    }
-
-    static func withPeer<T>(_ body: (SMTPPeer) async throws -> T) async throws -> T {
+    public static func withPeer<T>(_ body: (SMTPPeer) async throws -> T) async throws -> T {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("smtp-peer-\(UUID().uuidString)")
         let mail = directory.appendingPathComponent("mail")
@@ -75,7 +66,7 @@ struct SMTPPeer: Sendable {
     }
 
     /// The messages received so far, numbered from 1, as (envelope summary, raw octets).
-    func received() throws -> [(envelope: [String: Any], raw: [UInt8])] {
+    public func received() throws -> [(envelope: [String: Any], raw: [UInt8])] {
         let mail = directory.appendingPathComponent("mail")
         var result: [(envelope: [String: Any], raw: [UInt8])] = []
         var number = 1
@@ -90,14 +81,14 @@ struct SMTPPeer: Sendable {
     }
 
     /// The one message received (the server writes it before answering 250, so it is there once delivery returns).
-    func onlyMessage() throws -> (envelope: [String: Any], raw: [UInt8]) {
+    public func onlyMessage() throws -> (envelope: [String: Any], raw: [UInt8]) {
         let all = try received()
         guard all.count == 1, let first = all.first else { throw PeerError("expected 1 message, got \(all.count)") }
         return first
     }
 
     /// What Python's `email` and `icalendar` packages make of a message (`Tests/Peers/mail_inspect.py`).
-    func inspect(_ raw: [UInt8]) throws -> [String: Any] {
+    public func inspect(_ raw: [UInt8]) throws -> [String: Any] {
         let file = directory.appendingPathComponent("inspect-\(UUID().uuidString).eml")
         try Data(raw).write(to: file)
         let output = try Self.run(try Self.tool("python3"),
@@ -108,13 +99,13 @@ struct SMTPPeer: Sendable {
         return object
     }
 
-    static func tool(_ name: String) throws -> String {
+    public static func tool(_ name: String) throws -> String {
         guard let path = RealPeer.executable(name) else { throw PeerError("\(name) is not installed") }
         return path
     }
 
     /// A self-signed CA and a server certificate for 127.0.0.1/localhost signed by it.
-    static func makeCertificates(in directory: URL) throws {
+    public static func makeCertificates(in directory: URL) throws {
         let openssl = try tool("openssl")
         func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
         try "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n"
@@ -130,7 +121,7 @@ struct SMTPPeer: Sendable {
     }
 
     /// Runs a short command to completion (bounded: killed after `seconds`), returning stdout; throws on failure.
-    static func run(_ executable: String, _ arguments: [String], seconds: Double = 60) throws -> String {
+    public static func run(_ executable: String, _ arguments: [String], seconds: Double = 60) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -160,7 +151,7 @@ struct SMTPPeer: Sendable {
     }
 }
 
-struct PeerError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+public struct PeerError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }

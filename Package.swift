@@ -508,7 +508,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CLITests",
-            dependencies: ["Meeting", "MeetClientCLI"],
+            dependencies: ["Meeting", "MeetClientCLI", "TestSupport"],
             path: "Tests/CLITests",
             swiftSettings: swiftSettings
         ),

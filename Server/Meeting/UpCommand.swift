@@ -89,6 +89,10 @@ struct UpCommand: AsyncParsableCommand {
                 await turn.shutdown()
                 throw APIServerStartError("sfuserver: \(error)")
             }
+            // The link works once the sfuserver is in the registry (otherwise the first join would be told to wait).
+            if !(await sfu.waitUntilRegistered(timeout: .seconds(15))) {
+                writeToStandardError("meeting up: the sfuserver has not registered with the apiserver yet; joins wait until it does\n")
+            }
             let link = try await server.personalRoomLink(for: admin)
             writeLine("""
 

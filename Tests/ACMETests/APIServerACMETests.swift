@@ -15,7 +15,11 @@ struct APIServerACMETests {
     func obtainServeRestart() async throws {
         try await PebblePeer.withPebble(resolvingEverythingToLoopback: true) { pebble in
             let transport = try AsyncHTTPClientTransport(trustedCAFile: pebble.caFile)
-            let root = try await pebble.rootPEM(transport: transport)
+            let root: String
+            do { root = try await pebble.rootPEM(transport: transport) } catch {
+                await transport.shutdown()  // never drop an HTTPClient unshut: debug builds trap
+                throw error
+            }
             await transport.shutdown()
             let rootFile = pebble.directory.appendingPathComponent("pebble-root.pem")
             try root.write(to: rootFile, atomically: true, encoding: .utf8)

@@ -14,10 +14,16 @@ struct PebbleTests {
     @Test("A certificate is obtained, served over TLS, and reused from the cache after a restart")
     func obtainServeAndReuse() async throws {
         try await PebblePeer.withPebble { pebble in
-            let transport = try AsyncHTTPClientTransport(trustedCAFile: pebble.caFile)
             let responder = HTTP01ChallengeResponder()
             let challengeServer = try await HTTP01ChallengeServer.start(host: "127.0.0.1", port: pebble.httpPort,
                 responder: responder)
+            // Created after the last throwing set-up step: an HTTPClient dropped without shutdown traps in debug
+            // builds and would take the whole test process down with it.
+            let transport: AsyncHTTPClientTransport
+            do { transport = try AsyncHTTPClientTransport(trustedCAFile: pebble.caFile) } catch {
+                await challengeServer.stop()
+                throw error
+            }
             let cacheDirectory = pebble.directory.appendingPathComponent("acme-cache")
             let configuration = ACMEConfiguration(directoryURL: pebble.directoryURL, domains: ["localhost"],
                 cacheDirectory: cacheDirectory)

@@ -30,8 +30,10 @@ struct TURNServerRegistrationTests {
         }
         #expect(first.kind == .turn && first.state == .alive && first.load == 0, "\(first)")
         #expect(first.capacity == 1001, "\(first)")
-        #expect(good.output.contains("registered with the apiserver 127.0.0.1:\(api.port) as \(first.id)"),
-            "\(good.output)")
+        // The store may see the registration a moment before the process prints it.
+        _ = try await eventuallyValue("the turnserver says it registered") {
+            good.output.contains("registered with the apiserver 127.0.0.1:\(api.port) as \(first.id)") ? true : nil
+        }
         // Heartbeats keep coming (the test apiserver asks for one every 200 ms).
         _ = try await eventuallyValue("a later heartbeat") {
             try await store.servers(kind: .turn).first {

@@ -1,5 +1,9 @@
 import Foundation
 import Synchronization
+import TestSupport
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -130,6 +134,71 @@ struct CommandLineTests {
             #expect(process.terminationStatus == 0)
             #expect(text.value.contains("stopped"), "\(text.value)")
         }
+    }
+
+    @Test("meeting up: one command, and a join link whose token the sfuserver it started accepts")
+    func upJoinsThroughItsOwnSFUServer() async throws {
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("up-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: data) }
+        let httpPort = try Self.freeTCPPort(), sfuPort = try Self.freeTCPPort()
+        let process = Process()
+        process.executableURL = Self.productsDirectory.appendingPathComponent("meeting")
+        process.arguments = ["up", "--data", data.path, "--http-port", String(httpPort), "--turn-port", "0",
+            "--sfu-port", String(sfuPort), "--sfu-udp-port", "0"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        let text = OutputCollector()
+        output.fileHandleForReading.readabilityHandler = { handle in text.append(handle.availableData) }
+        try process.run()
+        defer {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+        }
+        let deadline = Date().addingTimeInterval(60)
+        while !text.value.contains("Stop with Ctrl-C") && process.isRunning && Date() < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let printed = text.value
+        #expect(printed.contains("sfuserver   ws://127.0.0.1:\(sfuPort)/rtc"), "\(printed)")
+        let link = try #require(printed.split(whereSeparator: \.isWhitespace).first { $0.contains("/j/") }, "no join link: \(printed)")
+        let meetingID = String(link.split(separator: "/").last ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        // Sign in with the code `meeting up` prints, join, and open the sfuserver's WebSocket with the token.
+        let base = "http://127.0.0.1:\(httpPort)"
+        _ = try await Self.post("\(base)/v1/signin/code", ["email": "admin@meeting.localhost"])
+        var code: String?
+        while code == nil && Date() < deadline {
+            code = text.value.split(separator: "\n").last { $0.contains("sign-in code for admin@meeting.localhost") }?
+                .split(separator: " ").first { $0.count == 6 && $0.allSatisfy(\.isNumber) }.map(String.init)
+            if code == nil { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        let verified = try await Self.post("\(base)/v1/signin/verify", ["email": "admin@meeting.localhost", "code": try #require(code)])
+        let session = try #require(verified["session"] as? String ?? verified["token"] as? String, "\(verified)")
+        // A client follows `servers.preparing` (Retry-After) until the servers are ready.
+        var joined: [String: Any] = [:]
+        while Date() < deadline {
+            joined = try await Self.post("\(base)/v1/meetings/\(meetingID)/join", [:], bearer: session)
+            guard (joined["error"] as? [String: Any])?["code"] as? String == "servers.preparing" else { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(joined["signalingURL"] as? String == "ws://127.0.0.1:\(sfuPort)/rtc", "\(joined)")
+        let token = try #require(joined["token"] as? String, "\(joined)")
+        let (status, frames) = try await RawWebSocket.frames(port: sfuPort, path: "/rtc?token=\(token)", firstFrameOnly: true)
+        #expect(status.contains("101"))
+        let first = try #require(frames.first.flatMap { try? JSONSerialization.jsonObject(with: Data($0.text.utf8)) as? [String: Any] })
+        #expect(first["type"] as? String == "joined" && first["meetingID"] as? String == meetingID, "\(first)")
+        kill(process.processIdentifier, SIGTERM)
+    }
+
+    /// POSTs JSON and returns the JSON answer.
+    static func post(_ url: String, _ body: [String: String], bearer: String? = nil) async throws -> [String: Any] {
+        var request = URLRequest(url: URL(string: url)!)
+        request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        if let bearer { request.setValue("Bearer \(bearer)", forHTTPHeaderField: "Authorization") }
+        request.httpBody = try JSONSerialization.data(withJSONObject: body)
+        let (data, _) = try await URLSession.shared.data(for: request)
+        return (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
     }
 
     /// A TCP port free on 127.0.0.1 right now.

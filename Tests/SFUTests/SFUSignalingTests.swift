@@ -1,6 +1,7 @@
 import Foundation
 import SFU
 import SFUCore
+import TestSupport
 import ServerKit
 import Testing
 

@@ -233,8 +233,8 @@ enum CoturnTools {
         // turnutils_peer ignores SIGTERM.
         defer { kill(peer.processIdentifier, SIGKILL) }
         try #require(
-            await waitUntilUDPPortIsBound(host: loopback, port: peerPort, within: .seconds(5)),
-            "turnutils_peer did not bind \(loopback):\(peerPort) within 5 s"
+            await waitUntilUDPPortIsBound(host: loopback, port: peerPort, within: .seconds(20)),
+            "turnutils_peer did not bind \(loopback):\(peerPort) within 20 s"
         )
         do {
             try await body(server, peerPort)

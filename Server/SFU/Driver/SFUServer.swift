@@ -30,6 +30,7 @@ public final class SFUServer: Sendable {
     let snapshotBox: NIOLockedValueBox<SFUMetricsSnapshot>
     let tasks: NIOLockedValueBox<[Task<Void, Never>]>
     let ticker: NIOLockedValueBox<RepeatedTask?>
+    let registeredBox = NIOLockedValueBox(false)
     let metricsChannel: (any Channel)?
     let applicationTask: Task<Void, any Error>
     let logger: Logger
@@ -134,15 +135,35 @@ public final class SFUServer: Sendable {
         let client = RegistryClient(configuration: configuration, logger: logger)
         let snapshotBox = self.snapshotBox
         let logger = self.logger
+        let registered = registeredBox
         let task = Task {
             await client.run(status: {
                 let snapshot = snapshotBox.withLockedValue { $0 }
                 return RegistryStatus(load: snapshot.participants, draining: snapshot.draining)
             }, onEvent: { event in
-                if case .registered(let id, _) = event { logger.info("registered with the apiserver as \(id)") }
+                switch event {
+                case .registered(let id, _):
+                    registered.withLockedValue { $0 = true }
+                    logger.info("registered with the apiserver as \(id)")
+                case .disconnected:
+                    registered.withLockedValue { $0 = false }
+                }
             })
         }
         tasks.withLockedValue { $0.append(task) }
+    }
+
+    /// Whether the apiserver has accepted the registration (and the connection is up).
+    public var isRegistered: Bool { registeredBox.withLockedValue { $0 } }
+
+    /// Waits until the apiserver accepted the registration, at most `timeout`; returns whether it did.
+    public func waitUntilRegistered(timeout: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if isRegistered { return true }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return isRegistered
     }
 
     /// Graceful shutdown: refuse new joins, tell every participant to rejoin elsewhere, close the connections,

@@ -38,6 +38,7 @@ let package = Package(
         .library(name: "APIStore", targets: ["APIStore"]),
         .library(name: "APIServer", targets: ["APIServer"]),
         .library(name: "ACME", targets: ["ACME"]),
+        .library(name: "TURN", targets: ["TURN"]),
         .library(name: "FileServer", targets: ["FileServer"]),
         .library(name: "Allocator", targets: ["Allocator"]),
         .library(name: "ServerKit", targets: ["ServerKit"]),

@@ -52,6 +52,13 @@ let package = Package(
             dependencies: [.product(name: "Codecs", package: "Meeting")]
         ),
         .executableTarget(
+            name: "FuzzTURNServer",
+            dependencies: [
+                .product(name: "TURN", package: "Meeting"), .product(name: "STUN", package: "Meeting"),
+                .product(name: "ServerKit", package: "Meeting"), .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
             name: "FuzzPeerConnection",
             dependencies: [
                 .product(name: "WebRTC", package: "Meeting"), .product(name: "DTLS", package: "Meeting"),

@@ -9,7 +9,7 @@ root=$PWD
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(FuzzSTUN FuzzRTP FuzzRTCP FuzzSDP FuzzDTLS FuzzICE FuzzIVF FuzzOgg FuzzSMTP FuzzPeerConnection)
+[ ${#targets[@]} -gt 0 ] || targets=(FuzzSTUN FuzzRTP FuzzRTCP FuzzSDP FuzzDTLS FuzzICE FuzzIVF FuzzOgg FuzzSMTP FuzzPeerConnection FuzzTURNServer)
 
 scratch="$root/.build-fuzz"
 swift build --package-path Fuzz --scratch-path "$scratch" --sanitize=fuzzer \
@@ -47,6 +47,40 @@ for name in sys.argv[2:]:
     for number, line in enumerate(lines[:50]):
         body = bytes([control]) + bytes.fromhex(line)
         (target / f"{source.stem}-{number}.bin").write_bytes(len(body).to_bytes(2, "big") + body)
+PY
+            hexfiles=() ;;
+        FuzzTURNServer)
+            # Scripts as FuzzTURNServer reads them (operation byte, client byte, then the operation's fields): an
+            # authenticated Allocate / CreatePermission / ChannelBind on UDP, peer data back and ChannelData out; the
+            # same over TCP with stream framing; plus the STUN fixtures as raw datagrams.
+            python3 - "$dir" Fixtures/packets/*stun*.hex <<'PY'
+import pathlib, sys
+target = pathlib.Path(sys.argv[1])
+def signed(client, method, selector, extra=b"", auth=0x10, stream=None):
+    body = bytes([2, client, method]) + selector.to_bytes(2, "big") + bytes([0]) + bytes([192, 0, 2, 10]) + (9000).to_bytes(2, "big")
+    body += extra + bytes(range(12)) + bytes([auth])
+    if stream is not None: body += bytes([stream])
+    return body
+def flow(client, stream=None):
+    allocate = signed(client, 0, 0x0001, stream=stream)
+    permission = signed(client, 2, 0x0008, stream=stream)
+    channel = signed(client, 3, 0x0028, extra=(0x4001).to_bytes(2, "big"), stream=stream)
+    peer_data = bytes([4, client, 0, 0, 4]) + b"ping"
+    channel_data = bytes([0 if stream is None else 1, client, 0, 8, 0x40, 0x01, 0x00, 0x04]) + b"pong"
+    refresh = signed(client, 1, 0x0004, extra=(0).to_bytes(4, "big"), stream=stream)
+    return allocate + allocate + permission + channel + peer_data + channel_data + bytes([5, 0, 40]) + refresh
+(target / "udp-flow.bin").write_bytes(flow(0))
+(target / "tcp-flow.bin").write_bytes(flow(1, stream=1))
+(target / "tls-rfc6062.bin").write_bytes(signed(2, 0, 0x0003, stream=0) * 2 + signed(2, 4, 0x0008, stream=0)
+    + bytes([7, 2, 0, 0]) + signed(2, 5, 0x1000, stream=1))
+(target / "ipv6-expired-wrong.bin").write_bytes(signed(3, 0, 0x0201, auth=0x11) + signed(3, 0, 0x0601, auth=0x13)
+    + signed(3, 0, 0x0001, auth=0x32) + bytes([8, 3]) + signed(3, 0, 0x0001, auth=0x12))
+for name in sys.argv[2:]:
+    source = pathlib.Path(name)
+    lines = [l.strip() for l in source.read_text().splitlines() if l.strip() and not l.startswith("#")]
+    for number, line in enumerate(lines[:40]):
+        message = bytes.fromhex(line)[:1024]
+        (target / f"{source.stem}-{number}.bin").write_bytes(bytes([0, number % 4]) + len(message).to_bytes(2, "big") + message)
 PY
             hexfiles=() ;;
         FuzzICE)

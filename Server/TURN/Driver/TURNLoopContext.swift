@@ -142,6 +142,9 @@ final class TURNLoopContext {
         let future = DatagramBootstrap(group: eventLoop)
             .channelOption(.socketOption(.so_reuseaddr), value: 0)
             .channelOption(.maxMessagesPerRead, value: 16)
+            // recvmmsg(2): up to 16 peer datagrams per system call, as on the listeners (DESIGN.md §5).
+            .channelOption(.datagramVectorReadMessageCount, value: 16)
+            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 16 * 4096))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
